@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MulanPSL-2.0
 #include "devices/legacy/serial.h"
 
-#include "devices/log_rate_limit.h"
+#include "stratovirt/base/logging.h"
+#include "stratovirt/base/rate_limiter.h"
 
 namespace stratovirt::devices {
 namespace {
@@ -95,7 +96,8 @@ void Serial::read(uint64_t offset, std::span<uint8_t> data) {
     for (size_t i = 0; i < data.size(); ++i) {
       uint64_t reg = offset + i;
       if (reg >= kSerialRegisterSpan) {
-        SV_LOG_RATE_LIMITED(warn, "serial {}: read beyond registers at offset {}", id_, reg);
+        SV_LOG_RATELIMITED(logger(kLoggerDevices), spdlog::level::warn,
+                           "serial {}: read beyond registers at offset {}", id_, reg);
         data[i] = 0xFF;
         continue;
       }
@@ -112,7 +114,8 @@ void Serial::write(uint64_t offset, std::span<const uint8_t> data) {
     for (size_t i = 0; i < data.size(); ++i) {
       uint64_t reg = offset + i;
       if (reg >= kSerialRegisterSpan) {
-        SV_LOG_RATE_LIMITED(warn, "serial {}: write beyond registers at offset {}", id_, reg);
+        SV_LOG_RATELIMITED(logger(kLoggerDevices), spdlog::level::warn,
+                           "serial {}: write beyond registers at offset {}", id_, reg);
         continue;
       }
       write_register_locked(reg, data[i], notify);
