@@ -1,0 +1,262 @@
+/*
+ * svhelper: a tiny static helper the e2e tier and the benchmarks copy into L1
+ * (busybox has no unix-socket client and no sub-second clock).
+ *
+ *   svhelper sockread PATH OUTFILE [TIMEOUT_S]
+ *       Connect to the unix stream socket PATH (retrying every 10 ms until it
+ *       exists, at most TIMEOUT_S seconds, default 30) and copy what arrives to
+ *       OUTFILE until EOF.
+ *
+ *   svhelper uptime
+ *       Print CLOCK_MONOTONIC in seconds with millisecond precision.
+ *
+ *   svhelper probe [-m GUEST_MIB] [-i INIT_MARK] [-d IDLE_MARK] [-s SETTLE_MS]
+ *                  [-t TIMEOUT_S] [-o LOGFILE] -- CMD [ARGS...]
+ *       Run CMD with stdout+stderr on a pipe, copy its output to LOGFILE and
+ *       time, from just before fork/exec (CLOCK_MONOTONIC):
+ *         first_byte_ms  first byte the VMM writes (guest serial; with
+ *                        earlyprintk this is the guest kernel's early console)
+ *         kernel_ms      first line containing "Linux version"
+ *         init_ms        first line containing INIT_MARK (written by /init)
+ *       After IDLE_MARK is seen and SETTLE_MS have passed, read
+ *       /proc/<pid>/smaps: rss_kb = sum of Rss over all mappings except those
+ *       whose size is within max(2%, 4 MiB) of GUEST_MIB (guest RAM);
+ *       pss_kb likewise; guest_rss_kb = Rss of the excluded mappings.
+ *       Then SIGKILL the process group and print one line:
+ *         SVPROBE ok=1 first_byte_ms=... kernel_ms=... init_ms=... rss_kb=...
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+static int sockread(int argc, char **argv)
+{
+    if (argc < 4) {
+        fprintf(stderr, "usage: svhelper sockread PATH OUTFILE [TIMEOUT_S]\n");
+        return 2;
+    }
+    double deadline = now_ms() + 1000.0 * (argc > 4 ? atof(argv[4]) : 30.0);
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    if (strlen(argv[2]) >= sizeof(sa.sun_path)) {
+        fprintf(stderr, "svhelper: socket path too long\n");
+        return 2;
+    }
+    strcpy(sa.sun_path, argv[2]);
+    int out = open(argv[3], O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (out < 0) {
+        perror(argv[3]);
+        return 2;
+    }
+    int s;
+    for (;;) {
+        s = socket(AF_UNIX, SOCK_STREAM, 0);
+        if (s >= 0 && connect(s, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+            break;
+        if (s >= 0)
+            close(s);
+        if (now_ms() > deadline) {
+            fprintf(stderr, "svhelper: cannot connect to %s\n", argv[2]);
+            return 1;
+        }
+        usleep(10000);
+    }
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(s, buf, sizeof(buf))) != 0) {
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        write_all(out, buf, (size_t)n);
+    }
+    close(s);
+    close(out);
+    return 0;
+}
+
+struct mem {
+    long rss_kb, pss_kb, guest_rss_kb, guest_maps;
+};
+
+static int read_smaps(pid_t pid, long guest_kb, struct mem *m)
+{
+    char path[64], line[512];
+    snprintf(path, sizeof(path), "/proc/%d/smaps", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    memset(m, 0, sizeof(*m));
+    long tol = guest_kb / 50 > 4096 ? guest_kb / 50 : 4096;
+    int guest = 0;
+    while (fgets(line, sizeof(line), f)) {
+        unsigned long lo, hi;
+        long v;
+        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+            long size_kb = (long)((hi - lo) / 1024);
+            guest = guest_kb > 0 && labs(size_kb - guest_kb) <= tol;
+            m->guest_maps += guest;
+        } else if (sscanf(line, "Rss: %ld kB", &v) == 1) {
+            if (guest)
+                m->guest_rss_kb += v;
+            else
+                m->rss_kb += v;
+        } else if (sscanf(line, "Pss: %ld kB", &v) == 1) {
+            if (!guest)
+                m->pss_kb += v;
+        }
+    }
+    fclose(f);
+    return 0;
+}
+
+static int probe(int argc, char **argv)
+{
+    long guest_mib = 256, settle_ms = 2000;
+    double timeout_s = 120;
+    const char *init_mark = "SV-GUEST: init reached", *idle_mark = NULL, *logpath = NULL;
+    int i = 2;
+    for (; i < argc && strcmp(argv[i], "--") != 0; i++) {
+        if (i + 1 >= argc)
+            break;
+        if (!strcmp(argv[i], "-m"))
+            guest_mib = atol(argv[++i]);
+        else if (!strcmp(argv[i], "-i"))
+            init_mark = argv[++i];
+        else if (!strcmp(argv[i], "-d"))
+            idle_mark = argv[++i];
+        else if (!strcmp(argv[i], "-s"))
+            settle_ms = atol(argv[++i]);
+        else if (!strcmp(argv[i], "-t"))
+            timeout_s = atof(argv[++i]);
+        else if (!strcmp(argv[i], "-o"))
+            logpath = argv[++i];
+    }
+    if (i >= argc - 1) {
+        fprintf(stderr, "usage: svhelper probe [options] -- CMD [ARGS...]\n");
+        return 2;
+    }
+    char **cmd = argv + i + 1;
+    int logfd = logpath ? open(logpath, O_WRONLY | O_CREAT | O_TRUNC, 0644) : -1;
+    int pfd[2];
+    if (pipe(pfd) < 0)
+        return 2;
+    double t0 = now_ms();
+    pid_t pid = fork();
+    if (pid == 0) {
+        setpgid(0, 0);
+        int nul = open("/dev/null", O_RDONLY);
+        dup2(nul, 0);
+        dup2(pfd[1], 1);
+        dup2(pfd[1], 2);
+        close(pfd[0]);
+        close(pfd[1]);
+        execvp(cmd[0], cmd);
+        perror(cmd[0]);
+        _exit(127);
+    }
+    close(pfd[1]);
+    setpgid(pid, pid);
+    double first = -1, kernel = -1, init = -1, idle = -1;
+    struct mem m = {0};
+    int sampled = 0, eof = 0;
+    /* a sliding line buffer to find markers split across reads */
+    char lb[8192];
+    size_t ll = 0;
+    while (!eof) {
+        double t = now_ms();
+        if (t - t0 > timeout_s * 1000)
+            break;
+        if (idle >= 0 && t - idle >= settle_ms) {
+            sampled = read_smaps(pid, guest_mib * 1024, &m) == 0;
+            break;
+        }
+        struct pollfd p = {.fd = pfd[0], .events = POLLIN};
+        int r = poll(&p, 1, 20);
+        if (r <= 0)
+            continue;
+        char buf[4096];
+        ssize_t n = read(pfd[0], buf, sizeof(buf));
+        if (n <= 0) {
+            eof = 1;
+            break;
+        }
+        t = now_ms();
+        if (first < 0)
+            first = t;
+        if (logfd >= 0)
+            write_all(logfd, buf, (size_t)n);
+        for (ssize_t k = 0; k < n; k++) {
+            char c = buf[k];
+            if (c == '\n' || ll == sizeof(lb) - 1) {
+                lb[ll] = 0;
+                if (kernel < 0 && strstr(lb, "Linux version"))
+                    kernel = t;
+                if (init < 0 && strstr(lb, init_mark))
+                    init = t;
+                if (idle < 0 && idle_mark && strstr(lb, idle_mark))
+                    idle = t;
+                ll = 0;
+            } else {
+                lb[ll++] = c;
+            }
+        }
+    }
+    kill(-pid, SIGKILL);
+    kill(pid, SIGKILL);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    int ok = first >= 0 && init >= 0 && (!idle_mark || sampled);
+    printf("SVPROBE ok=%d first_byte_ms=%.1f kernel_ms=%.1f init_ms=%.1f rss_kb=%ld pss_kb=%ld"
+           " guest_rss_kb=%ld guest_maps=%ld\n",
+           ok, first < 0 ? -1 : first - t0, kernel < 0 ? -1 : kernel - t0,
+           init < 0 ? -1 : init - t0, sampled ? m.rss_kb : -1, sampled ? m.pss_kb : -1,
+           sampled ? m.guest_rss_kb : -1, sampled ? m.guest_maps : -1);
+    return ok ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc >= 2 && !strcmp(argv[1], "sockread"))
+        return sockread(argc, argv);
+    if (argc >= 2 && !strcmp(argv[1], "probe"))
+        return probe(argc, argv);
+    if (argc >= 2 && !strcmp(argv[1], "uptime")) {
+        printf("%.3f\n", now_ms() / 1000.0);
+        return 0;
+    }
+    fprintf(stderr, "usage: svhelper sockread|probe|uptime ...\n");
+    return 2;
+}
