@@ -1,17 +1,161 @@
 // SPDX-License-Identifier: MulanPSL-2.0
-// stratovirt entry point: parse → build → run → exit code.
+//
+// stratovirt entry point: parse → set up the process → run the main loop → exit code.
+//
+// Order: command line (nothing touched on disk before it is valid) → logging → QMP
+// listeners bound → -daemonize (parent released only when ready) and -pidfile → signals →
+// machine → main loop. Exit codes are documented in docs/exit-codes.md.
 #include <cstdio>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
+#include "stratovirt/base/daemon.h"
+#include "stratovirt/base/event_loop.h"
+#include "stratovirt/base/logging.h"
+#include "stratovirt/base/pid_file.h"
+#include "stratovirt/base/signal_handler.h"
+#include "stratovirt/config/cmdline.h"
 #include "stratovirt/config/vm_config.h"
+#include "stratovirt/qmp/monitor_setup.h"
+#include "stratovirt/qmp/qmp_server.h"
+
+namespace {
+
+using namespace stratovirt;
+
+constexpr int kExitClean = 0;    // shutdown by guest, QMP quit or SIGTERM/SIGINT/SIGHUP
+constexpr int kExitStartup = 1;  // bad configuration or a startup failure
+constexpr int kExitFatal = 2;    // fatal error while running
+
+void print_error(const Error& error) {
+  std::fprintf(stderr, "stratovirt: %s\n", error.to_string().c_str());
+}
+
+// StratoVirt needs a management channel: at least one -qmp or -mon.
+Result<void> check_monitors(const config::VmConfig& cfg) {
+  if (cfg.monitors.empty()) {
+    return errorf(ErrorCode::kInvalidArgument,
+                  "at least one QMP monitor is required: use -qmp or -chardev + -mon");
+  }
+  return ok();
+}
+
+// ---- MACHINE HOOK -------------------------------------------------------------------
+// The single place where main() builds and starts the machine. `-machine none` has no
+// machine: only the QMP monitors run (libvirt's capability probe). microvm/q35 are
+// hooked in here once machine/ provides its entry point; the machine then reports guest
+// poweroff/reboot by stopping `loop`, and fatal vCPU errors through the exit code.
+struct RunningMachine {};
+
+Result<std::optional<RunningMachine>> start_machine(const config::VmConfig& cfg,
+                                                    EventLoop& /*loop*/) {
+  if (cfg.machine.type == config::MachineType::kNone) return std::optional<RunningMachine>{};
+  return errorf(ErrorCode::kNotSupported, "machine type '{}' is not supported yet",
+                config::to_string(cfg.machine.type));
+}
+// ---- end of MACHINE HOOK ------------------------------------------------------------
+
+// Everything after the configuration is valid. Returns the exit code; startup errors go
+// to stderr, or to the waiting parent when daemonized.
+int run_vmm(const config::VmConfig& cfg) {
+  std::optional<Daemon> daemon;
+  auto fail = [&daemon, &cfg](const Error& error) {
+    // stderr gets the message once: from print_error, or from the parent of a daemon.
+    if (cfg.log.file) logger(kLoggerMain)->error("{}", error);
+    if (daemon) {
+      daemon->notify_failure(error);
+    } else {
+      print_error(error);
+    }
+    return kExitStartup;
+  };
+
+  if (auto r = ignore_sigpipe(); !r) return fail(r.error());
+  if (auto r = init_logging(log_options_from_env(cfg.log.enabled, cfg.log.file)); !r) {
+    return fail(r.error());
+  }
+  auto listeners = qmp::bind_monitor_listeners(cfg);
+  if (!listeners) return fail(listeners.error());
+
+  if (cfg.daemonize) {
+    auto started = Daemon::start();  // only the daemon returns from here
+    if (!started) return fail(started.error());
+    daemon.emplace(std::move(*started));
+  }
+  // -pidfile without -daemonize is accepted (QEMU's rule): it holds this process's pid.
+  std::optional<PidFile> pidfile;
+  if (cfg.pidfile) {
+    auto created = PidFile::create(*cfg.pidfile);
+    if (!created) return fail(created.error());
+    pidfile.emplace(std::move(*created));
+  }
+  if (daemon) {
+    if (auto r = daemon->detach(); !r) return fail(r.error());
+  }
+
+  auto loop = EventLoop::create("main");
+  if (!loop) return fail(loop.error());
+  EventLoop& main_loop = **loop;
+  auto signals = ShutdownSignals::create(main_loop, [&main_loop](int signo) {
+    logger(kLoggerMain)->info("received signal {}, shutting down", signo);
+    main_loop.stop();
+  });
+  if (!signals) return fail(signals.error());
+
+  qmp::QmpDispatcher dispatcher;
+  qmp::add_basic_commands(dispatcher, [&main_loop] {
+    logger(kLoggerQmp)->info("quit requested over QMP, shutting down");
+    main_loop.stop();
+  });
+  auto server = qmp::QmpServer::create(main_loop, std::move(*listeners), dispatcher);
+  if (!server) return fail(server.error());
+
+  auto machine = start_machine(cfg, main_loop);
+  if (!machine) return fail(machine.error());
+
+  if (daemon) daemon->notify_ready();
+  logger(kLoggerMain)->info("main loop running (pid {})", ::getpid());
+  auto ran = main_loop.run();
+  (*server)->flush_all();
+  if (!ran) {
+    logger(kLoggerMain)->error("main loop failed: {}", ran.error());
+    flush_logs();
+    return kExitFatal;
+  }
+  logger(kLoggerMain)->info("shut down cleanly");
+  flush_logs();
+  return kExitClean;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  auto cfg = stratovirt::config::parse_command_line(args);
-  if (!cfg) {
-    std::fprintf(stderr, "stratovirt: %s\n", cfg.error().to_string().c_str());
-    return 1;
+  auto raw = config::lex_command_line(args);
+  if (!raw) {
+    print_error(raw.error());
+    return kExitStartup;
   }
-  return 0;
+  if (raw->help) {
+    std::fputs(config::usage_text().c_str(), stdout);
+    return kExitClean;
+  }
+  if (raw->version) {
+    std::printf("StratoVirt-cpp %s\n", SV_VERSION);
+    return kExitClean;
+  }
+  auto cfg = config::parse_command_line(args);
+  if (!cfg) {
+    print_error(cfg.error());
+    return kExitStartup;
+  }
+  if (auto r = check_monitors(*cfg); !r) {
+    print_error(r.error());
+    return kExitStartup;
+  }
+  return run_vmm(*cfg);
 }
