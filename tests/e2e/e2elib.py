@@ -11,6 +11,7 @@ import io
 import os
 import re
 import select
+import shlex
 import shutil
 import stat
 import subprocess
@@ -379,6 +380,93 @@ class Outer:
             pass
         self.kill()
         return self.proc.returncode
+
+
+def marker_kind(line):
+    """The protocol word of an @@E2E line ('READY', 'RESULT', ...) or None."""
+    i = line.find(MARK + " ")
+    return line[i + len(MARK) + 1:].split(" ")[0] if i >= 0 else None
+
+
+L1_BOOT_BUDGET = 180  # seconds for the outer qemu to load, unpack and reach READY
+
+
+def l1_run_archive(work, env, files=(), programs=()):
+    """The per-run part of L1's initramfs (plain cpio): L1's /init, the runner,
+    the helper, the L2 initramfs (work/l2-initrd.img), plan.env holding `env`,
+    plus `files` and `programs` (dynamic executables, with their libraries),
+    both lists of (path in L1, path here)."""
+    c = Cpio()
+    c.add_file("init", os.path.join(E2E, "l1", "init"), 0o755)
+    c.add_file("e2e/runner.sh", os.path.join(E2E, "l1", "runner.sh"), 0o755)
+    c.add_file("e2e/sv2qemu", os.path.join(E2E, "l1", "sv2qemu"), 0o755)
+    c.add_file("e2e/bin/svhelper", helper_binary(), 0o755)
+    c.add_file("e2e/l2/initrd.img", os.path.join(work, "l2-initrd.img"), 0o644)
+    for dest, src in files:
+        c.add_file(dest, src)
+    for dest, src in programs:
+        c.add_program(dest, src)
+    if env.get("PEER") == "qemu" or env.get("WITH_QEMU"):
+        qemu_files(c)
+    env = dict(env, KERNEL="/e2e/l2/vmlinuz", INITRD="/e2e/l2/initrd.img",
+               SVHELPER="/e2e/bin/svhelper")
+    text = "".join("%s=%s\nexport %s\n" % (k, shlex.quote(v), k) for k, v in sorted(env.items()))
+    c.add_bytes("e2e/plan.env", text.encode(), 0o644)
+    path = os.path.join(work, "l1-run.cpio")
+    with open(path, "wb") as f:
+        f.write(c.data())
+    return path
+
+
+def boot_l1(kernel, work, run_cpio, timeout, on_line):
+    """Boot the outer qemu once with the base + per-run archives and feed every
+    console line to on_line(line, kind). Returns None after a clean DONE, else
+    a reason (L1 not up in time, FATAL, overall timeout, early end); the L1 VM
+    is killed in every case that is not clean."""
+    base = base_l1_archive(kernel)
+    # qemu's -initrd takes one file: concatenate the archives (gzip + plain cpio).
+    initrd = os.path.join(work, "l1-initrd.img")
+    with open(initrd, "wb") as out:
+        for p in (base, run_cpio):
+            with open(p, "rb") as f:
+                shutil.copyfileobj(f, out)
+            out.write(b"\0" * (-out.tell() % 512))  # next archive starts aligned
+    cmd = outer_qemu_cmd(kernel, initrd)
+    log("booting L1 (outer qemu, TCG): " + " ".join(shlex.quote(x) for x in cmd))
+    console = os.path.join(work, "l1-console.log")
+    outer = Outer(cmd, console)
+    deadline = time.monotonic() + timeout
+    ready_by = time.monotonic() + L1_BOOT_BUDGET
+    ready = done = False
+    fatal = None
+    for line in outer.lines(deadline):
+        if line is None:
+            break
+        kind = marker_kind(line)
+        on_line(line, kind)
+        if kind == "READY":
+            ready = True
+            log("L1 ready after %.1fs (%s)" % (time.monotonic() - outer.start,
+                                               line.split("READY", 1)[1].strip()))
+        elif kind == "FATAL":
+            fatal = line.split("FATAL", 1)[1].strip()
+        elif kind == "DONE":
+            done = True
+            break
+        if not ready and time.monotonic() > ready_by:
+            fatal = "L1 did not come up within %ds" % L1_BOOT_BUDGET
+            break
+    if done:
+        outer.wait(30)
+        return None
+    early = outer.proc.poll() is not None and time.monotonic() < deadline
+    outer.kill()
+    why = fatal or ("L1 console closed early" if early else "overall timeout, L1 killed")
+    log("L1 run ended abnormally: " + why)
+    log("last lines of L1's console (%s):" % console)
+    for l in tail(console, 30):
+        print("    L1| " + l, file=sys.stderr)
+    return why
 
 
 def tail(path, n=25):

@@ -12,8 +12,8 @@
  *
  *   svhelper probe [-m GUEST_MIB] [-i INIT_MARK] [-d IDLE_MARK] [-s SETTLE_MS]
  *                  [-t TIMEOUT_S] [-o LOGFILE] -- CMD [ARGS...]
- *       Run CMD with stdout+stderr on a pipe, copy its output to LOGFILE and
- *       time, from just before fork/exec (CLOCK_MONOTONIC):
+ *       Run CMD with stdout+stderr on a pipe, copy its output to LOGFILE (each
+ *       line prefixed with its arrival time in ms) and time, from just before fork/exec (CLOCK_MONOTONIC):
  *         first_byte_ms  first byte the VMM writes (guest serial; with
  *                        earlyprintk this is the guest kernel's early console)
  *         kernel_ms      first line containing "Linux version"
@@ -216,12 +216,17 @@ static int probe(int argc, char **argv)
         t = now_ms();
         if (first < 0)
             first = t;
-        if (logfd >= 0)
-            write_all(logfd, buf, (size_t)n);
         for (ssize_t k = 0; k < n; k++) {
             char c = buf[k];
             if (c == '\n' || ll == sizeof(lb) - 1) {
                 lb[ll] = 0;
+                if (logfd >= 0) { /* the log gets the arrival time of every line */
+                    char stamp[32];
+                    int sl = snprintf(stamp, sizeof(stamp), "[%9.1f] ", t - t0);
+                    write_all(logfd, stamp, (size_t)sl);
+                    write_all(logfd, lb, ll);
+                    write_all(logfd, "\n", 1);
+                }
                 if (kernel < 0 && strstr(lb, "Linux version"))
                     kernel = t;
                 if (init < 0 && strstr(lb, init_mark))

@@ -7,7 +7,8 @@
 #   @@E2E RESULT <name> FAIL <seconds> <reason>
 # Usage: runner.sh SCENARIO_FILE...
 # Environment: E2E_DIR (holds scenarios/ and sv2qemu), VMM, KERNEL, INITRD,
-# SVHELPER, WORKROOT, PEER (empty for the VMM under test, or "qemu").
+# SVHELPER, WORKROOT, PEER (empty for the VMM under test, or "qemu"),
+# E2E_TIMEOUT_SCALE (optional factor for every TIMEOUT).
 export VMM KERNEL INITRD SVHELPER PEER
 
 now() { cut -d' ' -f1 /proc/uptime; }
@@ -58,6 +59,8 @@ run_one() (
     rm -rf "$WORK"; mkdir -p "$WORK"; cd "$WORK" || exit 1
     TIMEOUT=60 EXPECT_EXIT=0 EXPECT_CONSOLE= EXPECT_STDERR= EXPECT_FILE= EXPECT_FILE_RE=
     . "$f"
+    # E2E_TIMEOUT_SCALE stretches every scenario's timeout (slow or busy hosts).
+    TIMEOUT=$(awk -v t="$TIMEOUT" -v s="${E2E_TIMEOUT_SCALE:-1}" 'BEGIN { printf "%d", t * s + 0.5 }')
     echo "@@E2E BEGIN $name"
     t0=$(now)
     # The scenario runs in its own session so that a timeout kills all of it.
@@ -76,6 +79,8 @@ run_one() (
         echo "@@E2E RESULT $name PASS $(elapsed "$t0")"
     else
         t=$(elapsed "$t0")
+        [ -s console.log ] || [ -s stderr.log ] ||
+            echo "@@E2E LOG $name note| the VMM printed nothing on stdout or stderr"
         excerpt "$name" console console.log
         excerpt "$name" stderr stderr.log
         [ -n "$EXPECT_FILE" ] && excerpt "$name" "$(basename "$EXPECT_FILE")" "$EXPECT_FILE"
