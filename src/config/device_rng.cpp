@@ -35,6 +35,7 @@ Result<void> parse_virtio_rng(Props& props, ParseState& st) {
           ErrorCode::kOutOfRange));
     }
   }
+  SV_RETURN_IF_ERROR(require_function_zero(props, st.dev));
   st.dev.spec = std::move(rng);
   return ok();
 }
