@@ -21,7 +21,9 @@ struct MmapOptions {
   bool shared = false;
   bool populate = false;          // -mem-prealloc
   bool dump = true;               // false: MADV_DONTDUMP (dump-guest-core=off)
-  bool noreserve = true;          // no swap reservation for lazily touched guest RAM
+  // MAP_NORESERVE: off for guest RAM, so the kernel's overcommit check refuses a size the
+  // host cannot back at mmap time instead of the guest dying later.
+  bool noreserve = false;
 };
 
 class MmapRegion {
