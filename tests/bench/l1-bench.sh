@@ -16,7 +16,7 @@ while [ "$i" -le "${BENCH_RUNS:-3}" ]; do
     for v in $BENCH_VMMS; do
         eval "cmd=\$BENCH_CMD_$v"
         [ $i = 1 ] && echo "@@E2E BENCHCMD $v $(eval "echo \"$cmd\"")"
-        r=$("$SVHELPER" probe -m "$MEM" -i "SV-GUEST: init reached" -d "SV-GUEST: idle" \
+        r=$("$SVHELPER" probe -m "$MEM" -i "SV-GUEST: init reached" -d "SV-GUEST: idle" -e "Probing EDD" \
             -s "${BENCH_SETTLE_MS:-3000}" -t "${BENCH_TIMEOUT:-240}" -o "$out/$v-$i.log" \
             -- sh -c "exec $cmd")
         echo "@@E2E BENCH $v $i $r"

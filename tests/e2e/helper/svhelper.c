@@ -10,12 +10,13 @@
  *   svhelper uptime
  *       Print CLOCK_MONOTONIC in seconds with millisecond precision.
  *
- *   svhelper probe [-m GUEST_MIB] [-i INIT_MARK] [-d IDLE_MARK] [-s SETTLE_MS]
+ *   svhelper probe [-m GUEST_MIB] [-i INIT_MARK] [-d IDLE_MARK] [-e EARLY_MARK] [-s SETTLE_MS]
  *                  [-t TIMEOUT_S] [-o LOGFILE] -- CMD [ARGS...]
  *       Run CMD with stdout+stderr on a pipe, copy its output to LOGFILE (each
  *       line prefixed with its arrival time in ms) and time, from just before fork/exec (CLOCK_MONOTONIC):
  *         first_byte_ms  first byte the VMM writes (guest serial; with
  *                        earlyprintk this is the guest kernel's early console)
+ *         early_ms       first line containing EARLY_MARK
  *         kernel_ms      first line containing "Linux version"
  *         init_ms        first line containing INIT_MARK (written by /init)
  *       After IDLE_MARK is seen and SETTLE_MS have passed, read
@@ -147,6 +148,7 @@ static int probe(int argc, char **argv)
     long guest_mib = 256, settle_ms = 2000;
     double timeout_s = 120;
     const char *init_mark = "SV-GUEST: init reached", *idle_mark = NULL, *logpath = NULL;
+    const char *early_mark = NULL;
     int i = 2;
     for (; i < argc && strcmp(argv[i], "--") != 0; i++) {
         if (i + 1 >= argc)
@@ -155,6 +157,8 @@ static int probe(int argc, char **argv)
             guest_mib = atol(argv[++i]);
         else if (!strcmp(argv[i], "-i"))
             init_mark = argv[++i];
+        else if (!strcmp(argv[i], "-e"))
+            early_mark = argv[++i];
         else if (!strcmp(argv[i], "-d"))
             idle_mark = argv[++i];
         else if (!strcmp(argv[i], "-s"))
@@ -189,7 +193,7 @@ static int probe(int argc, char **argv)
     }
     close(pfd[1]);
     setpgid(pid, pid);
-    double first = -1, kernel = -1, init = -1, idle = -1;
+    double first = -1, early = -1, kernel = -1, init = -1, idle = -1;
     struct mem m = {0};
     int sampled = 0, eof = 0;
     /* a sliding line buffer to find markers split across reads */
@@ -227,6 +231,8 @@ static int probe(int argc, char **argv)
                     write_all(logfd, lb, ll);
                     write_all(logfd, "\n", 1);
                 }
+                if (early < 0 && early_mark && strstr(lb, early_mark))
+                    early = t;
                 if (kernel < 0 && strstr(lb, "Linux version"))
                     kernel = t;
                 if (init < 0 && strstr(lb, init_mark))
@@ -244,9 +250,9 @@ static int probe(int argc, char **argv)
     int status = 0;
     waitpid(pid, &status, 0);
     int ok = first >= 0 && init >= 0 && (!idle_mark || sampled);
-    printf("SVPROBE ok=%d first_byte_ms=%.1f kernel_ms=%.1f init_ms=%.1f rss_kb=%ld pss_kb=%ld"
-           " guest_rss_kb=%ld guest_maps=%ld\n",
-           ok, first < 0 ? -1 : first - t0, kernel < 0 ? -1 : kernel - t0,
+    printf("SVPROBE ok=%d first_byte_ms=%.1f early_ms=%.1f kernel_ms=%.1f init_ms=%.1f rss_kb=%ld"
+           " pss_kb=%ld guest_rss_kb=%ld guest_maps=%ld\n",
+           ok, first < 0 ? -1 : first - t0, early < 0 ? -1 : early - t0, kernel < 0 ? -1 : kernel - t0,
            init < 0 ? -1 : init - t0, sampled ? m.rss_kb : -1, sampled ? m.pss_kb : -1,
            sampled ? m.guest_rss_kb : -1, sampled ? m.guest_maps : -1);
     return ok ? 0 : 1;
