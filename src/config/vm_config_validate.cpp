@@ -328,6 +328,7 @@ Result<void> validate_vm_config(VmConfig& cfg) {
   SV_RETURN_IF_ERROR(check_drives(cfg));
   SV_RETURN_IF_ERROR(check_numa(cfg));
   SV_RETURN_IF_ERROR(check_device_refs(cfg, chardev_users));
+  SV_RETURN_IF_ERROR(validate_devices(cfg.devices, cfg.machine.type, cfg.smp.cpus));
   for (const auto& obj : cfg.objects) {
     if (const auto* rng = std::get_if<RngRandomObject>(&obj)) {
       struct stat st {};
