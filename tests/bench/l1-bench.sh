@@ -16,15 +16,16 @@ while [ "$i" -le "${BENCH_RUNS:-3}" ]; do
     for v in $BENCH_VMMS; do
         eval "cmd=\$BENCH_CMD_$v"
         [ $i = 1 ] && echo "@@E2E BENCHCMD $v $(eval "echo \"$cmd\"")"
-        r=$("$SVHELPER" probe -m "$MEM" -i "SV-GUEST: init reached" -d "SV-GUEST: idle" -e "Probing EDD" \
+        r=$("$SVHELPER" probe -m "$MEM" -i "SV-GUEST: init reached" -d "SV-GUEST: idle" -e "EDD" \
             -s "${BENCH_SETTLE_MS:-3000}" -t "${BENCH_TIMEOUT:-240}" -o "$out/$v-$i.log" \
             -- sh -c "exec $cmd")
         echo "@@E2E BENCH $v $i $r"
-        # Excerpt of the timed console: all of it after a failure, else the
+        # Excerpt of the timed console: its end after a failure, else its
         # start (first run only), so what (a) caught is visible.
-        n=0
-        if ! echo "$r" | grep -q 'ok=1'; then n=25; elif [ $i = 1 ]; then n=${BENCH_SHOW_LINES:-6}; fi
-        [ $n -gt 0 ] && head -n $n "$out/$v-$i.log" | tr -d '\r' | while IFS= read -r l; do
+        show=
+        if ! echo "$r" | grep -q 'ok=1'; then show="tail -n 25"
+        elif [ $i = 1 ]; then show="head -n ${BENCH_SHOW_LINES:-6}"; fi
+        [ -n "$show" ] && $show "$out/$v-$i.log" | tr -d '\r' | while IFS= read -r l; do
             echo "@@E2E BENCHLOG $v $i| $l"
         done
         echo "@@E2E BENCHLOG $v $i| ($(wc -l < "$out/$v-$i.log") console lines in all)"
