@@ -99,10 +99,12 @@ std::unexpected<Error> sys_errorf(fmt::format_string<Args...> f, Args&&... args)
 
 // `SV_ASSIGN_OR_RETURN(auto x, f());` declares/assigns x from f()'s value or returns its error.
 #define SV_ASSIGN_OR_RETURN(lhs, expr) SV_ASSIGN_OR_RETURN_IMPL_(SV_CONCAT_(sv_r_, __LINE__), lhs, expr)
+// NOLINTBEGIN(bugprone-macro-parentheses): `lhs` may be a declaration.
 #define SV_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr)                   \
   auto tmp = (expr);                                                \
   if (!tmp) return std::unexpected(std::move(tmp).error());         \
   lhs = std::move(tmp).value()
+// NOLINTEND(bugprone-macro-parentheses)
 
 template <>
 struct fmt::formatter<stratovirt::Error> : fmt::formatter<std::string> {
