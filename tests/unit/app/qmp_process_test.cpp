@@ -100,5 +100,29 @@ TEST(QmpProcessTest, DashDWithAFileWritesLogLinesAtTheRequestedLevel) {
   EXPECT_EQ(p.err(), "");
 }
 
+TEST(QmpProcessTest, MonitorOnAnInheritedListeningFdAsLibvirtPassesIt) {
+  TempDir dir;
+  std::string sock = dir.file("inherited.sock");
+  int raw = ::socket(AF_UNIX, SOCK_STREAM, 0);  // no CLOEXEC: the child inherits it
+  ASSERT_GE(raw, 0);
+  UniqueFd listening(raw);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, sock.c_str(), sizeof(addr.sun_path) - 1);
+  ASSERT_EQ(::bind(raw, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(::listen(raw, 4), 0);
+  Process p({"-machine", "none", "-chardev",
+             "socket,id=charmonitor,fd=" + std::to_string(raw) + ",server=on,wait=off", "-mon",
+             "chardev=charmonitor,id=monitor,mode=control"},
+            dir.path());
+  listening.reset();  // only the child holds the listening socket now
+  QmpClient c(sock);
+  ASSERT_TRUE(c.connected());
+  EXPECT_NE(c.line().find("\"QMP\""), std::string::npos) << p.err();
+  ASSERT_TRUE(c.send(R"({"execute":"quit"})"));
+  EXPECT_EQ(c.line(), R"({"return":{}})");
+  EXPECT_EQ(p.wait(), 0) << p.err();
+}
+
 }  // namespace
 }  // namespace stratovirt::testing
