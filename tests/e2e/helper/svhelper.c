@@ -25,6 +25,8 @@
  *       pss_kb likewise; guest_rss_kb = Rss of the excluded mappings.
  *       Then SIGKILL the process group and print one line:
  *         SVPROBE ok=1 first_byte_ms=... kernel_ms=... init_ms=... rss_kb=...
+ *                 end=sampled|vmm-exit|timeout at_ms=... vmm_status=...
+ *       (vmm_status: exit code, 128+signal, or -1 when the VMM was still running).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -196,6 +198,7 @@ static int probe(int argc, char **argv)
     double first = -1, early = -1, kernel = -1, init = -1, idle = -1;
     struct mem m = {0};
     int sampled = 0, eof = 0;
+    const char *end = "timeout";
     /* a sliding line buffer to find markers split across reads */
     char lb[8192];
     size_t ll = 0;
@@ -205,6 +208,7 @@ static int probe(int argc, char **argv)
             break;
         if (idle >= 0 && t - idle >= settle_ms) {
             sampled = read_smaps(pid, guest_mib * 1024, &m) == 0;
+            end = "sampled";
             break;
         }
         struct pollfd p = {.fd = pfd[0], .events = POLLIN};
@@ -215,6 +219,7 @@ static int probe(int argc, char **argv)
         ssize_t n = read(pfd[0], buf, sizeof(buf));
         if (n <= 0) {
             eof = 1;
+            end = "vmm-exit";
             break;
         }
         t = now_ms();
@@ -245,16 +250,21 @@ static int probe(int argc, char **argv)
             }
         }
     }
+    int status = 0;
+    if (eof) /* the VMM closed its output: give it a moment to report its exit code */
+        for (int k = 0; k < 100 && waitpid(pid, &status, WNOHANG) == 0; k++)
+            usleep(10000);
     kill(-pid, SIGKILL);
     kill(pid, SIGKILL);
-    int status = 0;
     waitpid(pid, &status, 0);
+    int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     int ok = first >= 0 && init >= 0 && (!idle_mark || sampled);
     printf("SVPROBE ok=%d first_byte_ms=%.1f early_ms=%.1f kernel_ms=%.1f init_ms=%.1f rss_kb=%ld"
-           " pss_kb=%ld guest_rss_kb=%ld guest_maps=%ld\n",
+           " pss_kb=%ld guest_rss_kb=%ld guest_maps=%ld end=%s at_ms=%.0f vmm_status=%d\n",
            ok, first < 0 ? -1 : first - t0, early < 0 ? -1 : early - t0, kernel < 0 ? -1 : kernel - t0,
            init < 0 ? -1 : init - t0, sampled ? m.rss_kb : -1, sampled ? m.pss_kb : -1,
-           sampled ? m.guest_rss_kb : -1, sampled ? m.guest_maps : -1);
+           sampled ? m.guest_rss_kb : -1, sampled ? m.guest_maps : -1, end, now_ms() - t0,
+           eof ? code : -1);
     return ok ? 0 : 1;
 }
 

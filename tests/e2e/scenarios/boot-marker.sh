@@ -1,6 +1,6 @@
 # Boot a Linux guest to its initramfs /init, which prints a marker and
 # reboots with `reboot -f` (reboot=k): the VMM must exit 0.
-TIMEOUT=120
+TIMEOUT=180
 EXPECT_EXIT=0
 EXPECT_CONSOLE='SV-GUEST: hello from the L2 guest'
 run() {

@@ -1,6 +1,6 @@
 # A guest with -m 512 sees its memory: MemTotal (what is left after the
 # kernel's own reservations) must lie between 85% and 100% of 512 MiB.
-TIMEOUT=120
+TIMEOUT=180
 EXPECT_EXIT=0
 EXPECT_CONSOLE='SV-GUEST: memtotal_kb=[0-9]+'
 run() {

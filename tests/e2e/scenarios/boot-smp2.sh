@@ -1,6 +1,6 @@
 # A guest with -smp 2 brings up both vCPUs: /init prints nproc and the
 # processor count of /proc/cpuinfo; both must be 2.
-TIMEOUT=120
+TIMEOUT=180
 EXPECT_EXIT=0
 EXPECT_CONSOLE='SV-GUEST: nproc=[0-9]+ cpuinfo=[0-9]+'
 run() {

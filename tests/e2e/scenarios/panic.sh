@@ -1,6 +1,6 @@
 # A guest kernel panic (sysrq crash from /init) with panic=1: the kernel
 # reboots after one second and the VMM ends with exit code 0.
-TIMEOUT=120
+TIMEOUT=180
 EXPECT_EXIT=0
 EXPECT_CONSOLE='Kernel panic'
 run() {

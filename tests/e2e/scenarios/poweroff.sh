@@ -1,5 +1,5 @@
 # `poweroff -f` in the guest ends the VMM with exit code 0.
-TIMEOUT=120
+TIMEOUT=180
 EXPECT_EXIT=0
 EXPECT_CONSOLE='SV-GUEST: powering off'
 run() {

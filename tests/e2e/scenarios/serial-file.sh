@@ -1,6 +1,6 @@
 # The serial port on a `file` chardev: everything the guest prints lands in
 # the file, which is checked after the VMM exits.
-TIMEOUT=120
+TIMEOUT=180
 EXPECT_EXIT=0
 EXPECT_FILE="$WORK/serial.txt"
 EXPECT_FILE_RE='SV-GUEST: hello from the L2 guest'

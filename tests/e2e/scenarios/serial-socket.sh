@@ -1,7 +1,7 @@
 # The serial port on a unix `socket` chardev (server, nowait): a reader in
 # the host of the VMM connects and collects the guest's output until the VMM
 # closes the socket on exit.
-TIMEOUT=120
+TIMEOUT=180
 EXPECT_EXIT=0
 EXPECT_FILE="$WORK/socket.txt"
 EXPECT_FILE_RE='SV-GUEST: hello from the L2 guest'
