@@ -37,4 +37,34 @@ void BootDebugPort::record(uint8_t code) {
   if (on_code_) on_code_(code, elapsed);
 }
 
+namespace {
+
+class DebugPortTap final : public BusDevice {
+ public:
+  DebugPortTap(std::shared_ptr<BusDevice> inner, uint64_t tap_offset,
+               std::shared_ptr<BootDebugPort> port)
+      : inner_(std::move(inner)), tap_offset_(tap_offset), port_(std::move(port)) {}
+  void read(uint64_t offset, std::span<uint8_t> data) override { inner_->read(offset, data); }
+  void write(uint64_t offset, std::span<const uint8_t> data) override {
+    if (offset <= tap_offset_ && tap_offset_ - offset < data.size()) {
+      port_->record(data[tap_offset_ - offset]);
+    }
+    inner_->write(offset, data);
+  }
+  std::string_view name() const override { return inner_->name(); }
+
+ private:
+  std::shared_ptr<BusDevice> inner_;
+  uint64_t tap_offset_;
+  std::shared_ptr<BootDebugPort> port_;
+};
+
+}  // namespace
+
+std::shared_ptr<BusDevice> make_debug_port_tap(std::shared_ptr<BusDevice> inner,
+                                               uint64_t tap_offset,
+                                               std::shared_ptr<BootDebugPort> port) {
+  return std::make_shared<DebugPortTap>(std::move(inner), tap_offset, std::move(port));
+}
+
 }  // namespace stratovirt::devices

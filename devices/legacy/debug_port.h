@@ -9,9 +9,10 @@
 // injected callback, so the machine can record boot milestones (QMP, benchmarks). Reads
 // return 0xFF.
 // Port 0x3FF is also the 16550's scratch register (0x3F8 + 7): where the serial port is
-// present the machine must tap writes to 0x3FF in its PIO exit path and call record()
-// before dispatching them to the Bus; elsewhere (another port, an MMIO byte) the device
-// goes on a Bus like any other (1 byte). Owned by the machine.
+// present, put make_debug_port_tap(serial, 7, port) on the Bus instead of the serial (it
+// forwards every access to the serial and records byte writes at offset 7); elsewhere
+// (another port, an MMIO byte) the device goes on a Bus like any other (1 byte).
+// Owned by the machine (shared with a tap).
 // Threads: vCPU threads; the callback runs on the writing vCPU thread and must be quick.
 // Logging of guest codes is rate-limited; nothing fails.
 #pragma once
@@ -19,6 +20,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string_view>
 
 #include "stratovirt/base/clock.h"
@@ -54,5 +56,11 @@ class BootDebugPort final : public BusDevice {
   const std::chrono::nanoseconds vmm_start_;
   const MilestoneCallback on_code_;
 };
+
+// A BusDevice that forwards everything to `inner` and also hands byte writes at
+// `tap_offset` to `port` (StratoVirt's 0x3FF probe over the UART's scratch register).
+std::shared_ptr<BusDevice> make_debug_port_tap(std::shared_ptr<BusDevice> inner,
+                                               uint64_t tap_offset,
+                                               std::shared_ptr<BootDebugPort> port);
 
 }  // namespace stratovirt::devices

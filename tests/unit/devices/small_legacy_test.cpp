@@ -6,6 +6,8 @@
 
 #include "devices/acpi/power_registers.h"
 #include "devices/legacy/debug_port.h"
+#include "devices/legacy/serial.h"
+#include "fakes.h"
 #include "devices/legacy/system_control_port.h"
 
 namespace stratovirt::devices {
@@ -47,6 +49,24 @@ TEST(BootDebugPort, RecordsCodesWithElapsedTime) {
   EXPECT_EQ(in(port), 0xFF);
   EXPECT_EQ(BootDebugPort::describe(123), "guest init reached");
   EXPECT_EQ(BootDebugPort::describe(9), "");
+}
+
+TEST(BootDebugPort, TapOverSerialScratchRecordsAndForwards) {
+  VirtualClock clock;
+  std::vector<uint8_t> codes;
+  auto port = std::make_shared<BootDebugPort>(
+      clock, clock.now(), [&](uint8_t c, std::chrono::nanoseconds) { codes.push_back(c); });
+  testing::FakeIrqLine irq;
+  auto serial = std::make_shared<Serial>("serial0", irq, nullptr);
+  auto tap = make_debug_port_tap(serial, 7, port);
+  EXPECT_EQ(tap->name(), "serial0");
+  out(*tap, 0x01, 7);  // 0x3FF
+  out(*tap, 0x03, 3);  // LCR: not recorded
+  uint16_t wide = 0x0255;  // 16-bit write at 0x3FE: SCR byte is 0x02
+  tap->write(6, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(&wide), 2));
+  EXPECT_EQ(codes, (std::vector<uint8_t>{0x01, 0x02}));
+  EXPECT_EQ(in(*tap, 7), 0x02);  // the serial still got its scratch writes
+  EXPECT_EQ(in(*tap, 3), 0x03);
 }
 
 class AcpiPowerRegistersTest : public ::testing::Test {
