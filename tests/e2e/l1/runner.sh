@@ -8,7 +8,8 @@
 # Usage: runner.sh SCENARIO_FILE...
 # Environment: E2E_DIR (holds scenarios/ and sv2qemu), VMM, KERNEL, INITRD,
 # SVHELPER, WORKROOT, PEER (empty for the VMM under test, or "qemu"),
-# E2E_TIMEOUT_SCALE (optional factor for every TIMEOUT).
+# E2E_TIMEOUT_SCALE (optional factor for every TIMEOUT), E2E_IN_L1 (set inside
+# L1: failures then also show the tail of L1's kernel log).
 export VMM KERNEL INITRD SVHELPER PEER
 
 now() { cut -d' ' -f1 /proc/uptime; }
@@ -84,6 +85,10 @@ run_one() (
         excerpt "$name" console console.log
         excerpt "$name" stderr stderr.log
         [ -n "$EXPECT_FILE" ] && excerpt "$name" "$(basename "$EXPECT_FILE")" "$EXPECT_FILE"
+        if [ -n "$E2E_IN_L1" ]; then  # L1's kernel log: KVM's own complaints land there
+            dmesg | tail -n 10 > l1-dmesg.txt
+            excerpt "$name" L1-dmesg l1-dmesg.txt
+        fi
         echo "@@E2E RESULT $name FAIL $t $(echo "$reason" | tr '\n' ' ')"
     fi
 )
