@@ -63,15 +63,21 @@ constexpr size_t kTriggerLevels[4] = {1, 4, 8, 14};
 }  // namespace
 
 Serial::Serial(std::string id, IrqLine& irq, CharBackend* backend)
-    : id_(std::move(id)), irq_(irq), backend_(backend) {
+    : id_(std::move(id)),
+      irq_(irq),
+      backend_(backend),
+      input_guard_(std::make_shared<InputGuard>(this)) {
   if (backend_ != nullptr) {
-    backend_->set_input_handler(
-        [this](std::span<const uint8_t> bytes) { return receive(bytes); });
+    backend_->set_input_handler([guard = input_guard_](std::span<const uint8_t> bytes) {
+      std::lock_guard lock(guard->mu);
+      return guard->serial != nullptr ? guard->serial->receive(bytes) : bytes.size();
+    });
   }
 }
 
 Serial::~Serial() {
-  if (backend_ != nullptr) backend_->set_input_handler(nullptr);
+  std::lock_guard lock(input_guard_->mu);
+  input_guard_->serial = nullptr;
 }
 
 void Serial::reset() {

@@ -20,6 +20,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <span>
 #include <string>
@@ -39,7 +40,9 @@ class Serial final : public BusDevice {
 
   // `backend` may be null (output discarded, no input). Installs the backend's input
   // handler: call on the backend's loop thread or before that loop runs. `irq` and
-  // `backend` must outlive the Serial.
+  // `backend` must stay alive while vCPUs can reach the Serial; either may be destroyed
+  // first at teardown: the destructor does not touch the backend, and the installed
+  // handler turns into a sink (input discarded) once the Serial is gone.
   Serial(std::string id, IrqLine& irq, CharBackend* backend);
   ~Serial() override;
   Serial(const Serial&) = delete;
@@ -69,9 +72,17 @@ class Serial final : public BusDevice {
   void rx_clear_locked() { rx_count_ = 0; rx_head_ = 0; }
   bool fifo_enabled_locked() const { return (fcr_ & 0x01) != 0; }
 
+  // Shared with the backend's input handler, which may outlive the Serial.
+  struct InputGuard {
+    explicit InputGuard(Serial* s) : serial(s) {}
+    std::mutex mu;
+    Serial* serial;
+  };
+
   const std::string id_;
   IrqLine& irq_;
   CharBackend* const backend_;
+  std::shared_ptr<InputGuard> input_guard_;
 
   std::mutex mu_;
   std::array<uint8_t, kFifoSize> rx_{};
