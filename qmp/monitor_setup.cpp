@@ -44,13 +44,25 @@ Result<std::vector<SocketListener>> bind_monitor_listeners(const config::VmConfi
   return listeners;
 }
 
-void add_basic_commands(QmpDispatcher& dispatcher, std::function<void()> request_quit) {
-  dispatcher.add_command("qmp_capabilities",
-                         [](const nlohmann::json&) -> QmpResult { return nlohmann::json::object(); });
-  dispatcher.add_command("quit", [quit = std::move(request_quit)](const nlohmann::json&) -> QmpResult {
-    quit();
-    return nlohmann::json::object();
-  });
+std::vector<ChardevInfo> monitor_chardevs(const config::VmConfig& cfg) {
+  std::vector<ChardevInfo> out;
+  for (const auto& monitor : cfg.monitors) {
+    const config::ChardevConfig* chardev = cfg.find_chardev(monitor.chardev);
+    if (chardev == nullptr) continue;
+    const auto* socket = std::get_if<config::SocketBackend>(&chardev->backend);
+    if (socket == nullptr) continue;
+    std::string address = std::visit(
+        Overloaded{
+            [](const config::UnixSocketAddr& a) { return "unix:" + a.path; },
+            [](const config::TcpSocketAddr& a) {
+              return fmt::format("tcp:{}:{}", a.host, a.port);
+            },
+            [](const config::FdSocketAddr& a) { return fmt::format("fd:{}", a.fd); },
+        },
+        socket->addr);
+    out.push_back(ChardevInfo{chardev->id, address + (socket->server ? ",server=on" : ""), true});
+  }
+  return out;
 }
 
 }  // namespace stratovirt::qmp

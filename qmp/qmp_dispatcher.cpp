@@ -42,28 +42,37 @@ std::optional<ordered_json> check_envelope(const json& request) {
   return std::nullopt;
 }
 
+void copy_id(const json& request, ordered_json& reply) {
+  if (!request.is_object()) return;
+  if (auto id = request.find("id"); id != request.end()) reply["id"] = *id;
+}
+
+std::string dump(const ordered_json& reply) {
+  return reply.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 }  // namespace
 
-void QmpDispatcher::add_command(std::string name, Handler handler) {
-  commands_[std::move(name)] = std::move(handler);
+void QmpDispatcher::add_command(Command command) {
+  std::string name = command.name;
+  commands_.insert_or_assign(std::move(name), std::move(command));
 }
 
 bool QmpDispatcher::has_command(std::string_view name) const {
   return commands_.find(name) != commands_.end();
 }
 
-ordered_json QmpDispatcher::dispatch(const json& request) const {
+ordered_json QmpDispatcher::dispatch(const json& request, QmpSession& session) const {
   if (auto bad = check_envelope(request)) return *bad;
   const auto& name = request["execute"].get_ref<const std::string&>();
   auto it = commands_.find(name);
-  if (it == commands_.end()) {
-    return error_reply(kCommandNotFound, "The command " + name + " has not been found");
-  }
+  if (it == commands_.end()) return error_reply(command_not_found(name));
   auto arguments = request.find("arguments");
   const json& args = arguments != request.end() ? *arguments : json::object();
+  if (auto bad = check_arguments(it->second.args, args)) return error_reply(*bad);
   QmpResult result;
   try {
-    result = it->second(args);
+    result = it->second.handler(args, session);
   } catch (const std::exception& e) {
     result = generic_error(name + ": " + e.what());
   }
@@ -73,18 +82,18 @@ ordered_json QmpDispatcher::dispatch(const json& request) const {
   return reply;
 }
 
-std::string QmpDispatcher::handle_message(std::string_view text) const {
+std::string QmpDispatcher::handle_message(std::string_view text, QmpSession& session) const {
   json request = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  ordered_json reply;
-  if (request.is_discarded()) {
-    reply = error_reply(kGenericError, "JSON parse error");
-  } else {
-    reply = dispatch(request);
-    if (request.is_object()) {
-      if (auto id = request.find("id"); id != request.end()) reply["id"] = *id;
-    }
-  }
-  return reply.dump(-1, ' ', false, json::error_handler_t::replace);
+  if (request.is_discarded()) return dump(error_reply(kGenericError, "JSON parse error"));
+  ordered_json reply = dispatch(request, session);
+  copy_id(request, reply);
+  return dump(reply);
+}
+
+std::string error_line(const QmpError& error, const json& request) {
+  ordered_json reply = error_reply(error);
+  copy_id(request, reply);
+  return dump(reply);
 }
 
 }  // namespace stratovirt::qmp

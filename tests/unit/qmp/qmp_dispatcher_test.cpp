@@ -3,66 +3,121 @@
 
 #include <gtest/gtest.h>
 
-#include <stdexcept>
-
-#include "stratovirt/qmp/monitor_setup.h"
-
 namespace stratovirt::qmp {
 namespace {
 
 using nlohmann::json;
 
-json reply(const QmpDispatcher& d, std::string_view text) {
-  return json::parse(d.handle_message(text));
+// A typed command: {"name":str, "count":int?, "loud":bool?} → echo.
+struct EchoArgs {
+  std::string name;
+  std::optional<int64_t> count;
+  std::optional<bool> loud;
+  static constexpr std::array<ArgSpec, 3> kSpec{{{"name", ArgType::kString},
+                                                 {"count", ArgType::kInt, true},
+                                                 {"loud", ArgType::kBool, true}}};
+  static EchoArgs from_json(const json& a) {
+    return {req_string(a, "name"), opt_int(a, "count"), opt_bool(a, "loud")};
+  }
+};
+
+QmpDispatcher echo_dispatcher() {
+  QmpDispatcher d;
+  d.add<EchoArgs>("echo", "any", [](const EchoArgs& a, QmpSession&) -> QmpResult {
+    return json{{"name", a.name}, {"count", a.count.value_or(-1)}, {"loud", a.loud.value_or(false)}};
+  });
+  d.add<NoArgs>("nothing", "EmptyObject",
+                [](const NoArgs&, QmpSession&) -> QmpResult { return json::object(); });
+  return d;
 }
 
-TEST(QmpDispatcherTest, BasicCommandsAndIdEcho) {
-  QmpDispatcher d;
-  int quits = 0;
-  add_basic_commands(d, [&] { ++quits; });
-  EXPECT_EQ(d.handle_message(R"({"execute":"qmp_capabilities"})"), R"({"return":{}})");
-  EXPECT_EQ(d.handle_message(R"({"execute":"qmp_capabilities","id":"a1"})"),
-            R"({"return":{},"id":"a1"})");
-  EXPECT_EQ(quits, 0);
-  EXPECT_EQ(d.handle_message(R"({"id":{"n":[1]},"execute":"quit"})"),
-            R"({"return":{},"id":{"n":[1]}})");
-  EXPECT_EQ(quits, 1);
+json reply(const QmpDispatcher& d, std::string_view text) {
+  QmpSession session;
+  return json::parse(d.handle_message(text, session));
+}
+
+std::string line(const QmpDispatcher& d, std::string_view text) {
+  QmpSession session;
+  return d.handle_message(text, session);
+}
+
+TEST(QmpDispatcherTest, TypedArgumentsReachTheHandler) {
+  auto d = echo_dispatcher();
+  EXPECT_EQ(reply(d, R"({"execute":"echo","arguments":{"name":"a","count":3,"loud":true}})"),
+            json::parse(R"({"return":{"name":"a","count":3,"loud":true}})"));
+  EXPECT_EQ(reply(d, R"({"execute":"echo","arguments":{"name":"b"}})")["return"]["count"], -1);
+}
+
+TEST(QmpDispatcherTest, ArgumentErrorsUseQemuWording) {
+  auto d = echo_dispatcher();
+  struct Case {
+    const char* input;
+    const char* desc;
+  };
+  for (const Case& c : {
+           Case{R"({"execute":"echo"})", "Parameter 'name' is missing"},
+           Case{R"({"execute":"echo","arguments":{}})", "Parameter 'name' is missing"},
+           Case{R"({"execute":"echo","arguments":{"name":1}})",
+                "Invalid parameter type for 'name', expected: string"},
+           Case{R"({"execute":"echo","arguments":{"name":"x","count":"3"}})",
+                "Invalid parameter type for 'count', expected: integer"},
+           Case{R"({"execute":"echo","arguments":{"name":"x","count":1.5}})",
+                "Invalid parameter type for 'count', expected: integer"},
+           Case{R"({"execute":"echo","arguments":{"name":"x","loud":"yes"}})",
+                "Invalid parameter type for 'loud', expected: boolean"},
+           Case{R"({"execute":"echo","arguments":{"name":"x","extra":0}})",
+                "Parameter 'extra' is unexpected"},
+           Case{R"({"execute":"nothing","arguments":{"x":0}})", "Parameter 'x' is unexpected"},
+       }) {
+    auto r = reply(d, c.input);
+    EXPECT_EQ(r["error"]["class"], "GenericError") << c.input;
+    EXPECT_EQ(r["error"]["desc"], c.desc) << c.input;
+  }
+}
+
+TEST(QmpDispatcherTest, MissingIsReportedBeforeUnexpected) {
+  auto d = echo_dispatcher();
+  EXPECT_EQ(reply(d, R"({"execute":"echo","arguments":{"zzz":1}})")["error"]["desc"],
+            "Parameter 'name' is missing");
+}
+
+TEST(QmpDispatcherTest, IdOfAnyTypeIsEchoed) {
+  auto d = echo_dispatcher();
+  EXPECT_EQ(line(d, R"({"execute":"nothing","id":"a1"})"), R"({"return":{},"id":"a1"})");
+  EXPECT_EQ(line(d, R"({"id":{"n":[1]},"execute":"nothing"})"), R"({"return":{},"id":{"n":[1]}})");
+  EXPECT_EQ(line(d, R"({"execute":"nothing","id":null})"), R"({"return":{},"id":null})");
+  EXPECT_EQ(line(d, R"({"execute":"nothing","id":2.5})"), R"({"return":{},"id":2.5})");
+  EXPECT_EQ(reply(d, R"({"execute":"echo","id":[1]})")["id"], json::parse("[1]"));
 }
 
 TEST(QmpDispatcherTest, UnknownCommandIsCommandNotFound) {
   QmpDispatcher d;
-  EXPECT_EQ(d.handle_message(R"({"execute":"query-status","id":7})"),
+  EXPECT_EQ(line(d, R"({"execute":"query-status","id":7})"),
             R"({"error":{"class":"CommandNotFound","desc":"The command query-status has not )"
             R"(been found"},"id":7})");
 }
 
-TEST(QmpDispatcherTest, HandlerGetsArgumentsAndMayFail) {
+TEST(QmpDispatcherTest, HandlerErrorsKeepTheirClass) {
   QmpDispatcher d;
-  d.add_command("echo", [](const json& args) -> QmpResult {
-    if (!args.contains("value")) return generic_error("echo: 'value' is missing");
-    return args["value"];
+  d.add<NoArgs>("gone", "EmptyObject", [](const NoArgs&, QmpSession&) -> QmpResult {
+    return qmp_error(kDeviceNotActive, "No balloon device has been activated");
   });
-  EXPECT_TRUE(d.has_command("echo"));
-  EXPECT_EQ(reply(d, R"({"execute":"echo","arguments":{"value":[1,"x"]}})")["return"],
-            json::parse(R"([1,"x"])"));
-  auto missing = reply(d, R"({"execute":"echo"})");
-  EXPECT_EQ(missing["error"]["class"], "GenericError");
-  EXPECT_EQ(missing["error"]["desc"], "echo: 'value' is missing");
+  EXPECT_EQ(line(d, R"({"execute":"gone"})"),
+            R"({"error":{"class":"DeviceNotActive","desc":"No balloon device has been activated"}})");
 }
 
 TEST(QmpDispatcherTest, ThrowingHandlerBecomesGenericError) {
   QmpDispatcher d;
-  d.add_command("boom", [](const json& args) -> QmpResult {
-    return args.at("required").get<int>();  // throws: key missing
-  });
+  d.add_command({"boom", {}, "any", [](const json& args, QmpSession&) -> QmpResult {
+                   return args.at("required").get<int>();  // throws: key missing
+                 }});
   auto r = reply(d, R"({"execute":"boom","id":1})");
   EXPECT_EQ(r["error"]["class"], "GenericError");
   EXPECT_EQ(r["id"], 1);
 }
 
 TEST(QmpDispatcherTest, MalformedEnvelopesAreGenericErrors) {
-  QmpDispatcher d;
-  add_basic_commands(d, [] {});
+  auto d = echo_dispatcher();
   struct Case {
     const char* input;
     const char* desc;
@@ -72,15 +127,24 @@ TEST(QmpDispatcherTest, MalformedEnvelopesAreGenericErrors) {
            Case{"[1,2]", "QMP input must be a JSON object"},
            Case{R"({"id":3})", "QMP input lacks member 'execute'"},
            Case{R"({"execute":5})", "QMP input member 'execute' must be a string"},
-           Case{R"({"execute":"quit","arguments":[]})",
+           Case{R"({"execute":"nothing","arguments":[]})",
                 "QMP input member 'arguments' must be an object"},
-           Case{R"({"execute":"quit","extra":1})", "QMP input member 'extra' is unexpected"},
+           Case{R"({"execute":"nothing","extra":1})", "QMP input member 'extra' is unexpected"},
        }) {
     auto r = reply(d, c.input);
     EXPECT_EQ(r["error"]["class"], "GenericError") << c.input;
     EXPECT_EQ(r["error"]["desc"], c.desc) << c.input;
   }
   EXPECT_EQ(reply(d, R"({"id":3})")["id"], 3);  // id echoed even on envelope errors
+}
+
+TEST(QmpDispatcherTest, ErrorLineCopiesTheId) {
+  QmpError e{std::string(kOperationThrottled), std::string(kThrottledDesc)};
+  EXPECT_EQ(error_line(e, json::parse(R"({"execute":"x","id":"q"})")),
+            R"({"error":{"class":"OperationThrottled","desc":"More than 100 requests received )"
+            R"(during 1 second"},"id":"q"})");
+  EXPECT_EQ(error_line(e), R"({"error":{"class":"OperationThrottled","desc":"More than 100 )"
+                           R"(requests received during 1 second"}})");
 }
 
 }  // namespace

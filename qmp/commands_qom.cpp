@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: MulanPSL-2.0
+//
+// QOM introspection for libvirt's capability probe: qom-list-types, device-list-properties
+// and qom-list-properties, answered from the QomCatalog (what src/config parses).
+#include "qmp/commands.h"
+#include "qmp/qom_catalog.h"
+
+namespace stratovirt::qmp {
+namespace {
+
+using nlohmann::json;
+
+struct ListTypesArgs {
+  std::optional<std::string> implements;
+  std::optional<bool> abstract;
+  static constexpr std::array<ArgSpec, 2> kSpec{
+      {{"implements", ArgType::kString, true}, {"abstract", ArgType::kBool, true}}};
+  static ListTypesArgs from_json(const json& a) {
+    return {opt_string(a, "implements"), opt_bool(a, "abstract")};
+  }
+};
+
+struct TypenameArgs {
+  std::string type_name;
+  static constexpr std::array<ArgSpec, 1> kSpec{{{"typename", ArgType::kString}}};
+  static TypenameArgs from_json(const json& a) { return {req_string(a, "typename")}; }
+};
+
+json properties_json(const QomType& t) {
+  json list = json::array();
+  for (const auto& p : t.properties) {
+    list.push_back({{"name", std::string(p.name)}, {"type", std::string(p.type)}});
+  }
+  return list;
+}
+
+// "implements" is matched against the type and its direct parent (the catalog keeps no
+// deeper hierarchy); the base classes themselves are abstract and never listed.
+bool implements(const QomType& t, std::string_view iface) {
+  return t.name == iface || t.parent == iface ||
+         (iface == "device" && t.kind == QomKind::kDevice) ||
+         (iface == "object");
+}
+
+}  // namespace
+
+void register_qom_commands(QmpDispatcher& d) {
+  d.add<ListTypesArgs>("qom-list-types", "[ObjectTypeInfo]",
+                       [](const ListTypesArgs& a, QmpSession&) -> QmpResult {
+                         json list = json::array();
+                         for (const auto& t : qom_types()) {
+                           if (a.implements && !implements(t, *a.implements)) continue;
+                           list.push_back({{"name", std::string(t.name)},
+                                           {"parent", std::string(t.parent)}});
+                         }
+                         return list;
+                       });
+
+  d.add<TypenameArgs>("device-list-properties", "[ObjectPropertyInfo]",
+                      [](const TypenameArgs& a, QmpSession&) -> QmpResult {
+                        const QomType* t = find_qom_type(a.type_name);
+                        if (t == nullptr) {
+                          return qmp_error(kDeviceNotFound,
+                                           fmt::format("Device '{}' not found", a.type_name));
+                        }
+                        if (t->kind != QomKind::kDevice) {
+                          return generic_error(
+                              fmt::format("Parameter 'typename' expects device type"));
+                        }
+                        return properties_json(*t);
+                      });
+
+  d.add<TypenameArgs>("qom-list-properties", "[ObjectPropertyInfo]",
+                      [](const TypenameArgs& a, QmpSession&) -> QmpResult {
+                        const QomType* t = find_qom_type(a.type_name);
+                        if (t == nullptr) {
+                          return qmp_error(kDeviceNotFound,
+                                           fmt::format("Class '{}' not found", a.type_name));
+                        }
+                        return properties_json(*t);
+                      });
+}
+
+}  // namespace stratovirt::qmp
