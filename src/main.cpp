@@ -20,7 +20,11 @@
 #include "stratovirt/base/signal_handler.h"
 #include "stratovirt/config/cmdline.h"
 #include "stratovirt/config/vm_config.h"
+#include "stratovirt/qmp/fd_registry.h"
 #include "stratovirt/qmp/monitor_setup.h"
+#include "stratovirt/qmp/none_machine_control.h"
+#include "stratovirt/qmp/qmp_commands.h"
+#include "stratovirt/qmp/qmp_events.h"
 #include "stratovirt/qmp/qmp_server.h"
 
 namespace {
@@ -100,22 +104,42 @@ int run_vmm(const config::VmConfig& cfg) {
   auto loop = EventLoop::create("main");
   if (!loop) return fail(loop.error());
   EventLoop& main_loop = **loop;
-  auto signals = ShutdownSignals::create(main_loop, [&main_loop](int signo) {
-    logger(kLoggerMain)->info("received signal {}, shutting down", signo);
+
+  // QMP: events, named fds and the machine's control interface. Every shutdown (quit,
+  // signal, guest) reaches on_shutdown once: SHUTDOWN is queued, then the loop stops and
+  // flush_all() below writes it out.
+  qmp::EventQueue events;
+  qmp::FdRegistry fds;
+  auto on_shutdown = [&events, &main_loop](qmp::ShutdownCause cause) {
+    events.emit("SHUTDOWN", qmp::shutdown_event_data(cause));
     main_loop.stop();
+  };
+  std::unique_ptr<qmp::MachineControl> control;
+  auto signals = ShutdownSignals::create(main_loop, [&main_loop, &control](int signo) {
+    logger(kLoggerMain)->info("received signal {}, shutting down", signo);
+    if (control) {
+      control->request_shutdown(qmp::ShutdownCause::kHostSignal);
+    } else {
+      main_loop.stop();
+    }
   });
   if (!signals) return fail(signals.error());
 
-  qmp::QmpDispatcher dispatcher;
-  qmp::add_basic_commands(dispatcher, [&main_loop] {
-    logger(kLoggerQmp)->info("quit requested over QMP, shutting down");
-    main_loop.stop();
-  });
-  auto server = qmp::QmpServer::create(main_loop, std::move(*listeners), dispatcher);
-  if (!server) return fail(server.error());
-
   auto machine = start_machine(cfg, main_loop);
   if (!machine) return fail(machine.error());
+  if (cfg.machine.type == config::MachineType::kNone) {
+    control = std::make_unique<qmp::NoneMachineControl>(cfg.freeze_cpu,
+                                                         qmp::monitor_chardevs(cfg), on_shutdown);
+  }
+  if (!control) {
+    return fail(Error(ErrorCode::kInternal, "the machine offers no QMP control interface"));
+  }
+
+  qmp::QmpDispatcher dispatcher;
+  qmp::register_commands(dispatcher,
+                         qmp::CommandEnv{*control, events, fds, cfg, /*kvm_present=*/{}});
+  auto server = qmp::QmpServer::create(main_loop, std::move(*listeners), dispatcher, &events);
+  if (!server) return fail(server.error());
 
   if (daemon) daemon->notify_ready();
   logger(kLoggerMain)->info("main loop running (pid {})", ::getpid());
