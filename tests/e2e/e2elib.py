@@ -340,10 +340,11 @@ class Outer:
         self.start = time.monotonic()
 
     def lines(self, deadline, echo=None):
-        """Yield decoded lines until EOF or the deadline (then yields None)."""
+        """Yield decoded lines until EOF or the deadline (then yields None).
+        `deadline` is a monotonic time, or a function returning the current one."""
         fd = self.proc.stdout.fileno()
         while True:
-            left = deadline - time.monotonic()
+            left = (deadline() if callable(deadline) else deadline) - time.monotonic()
             if left <= 0:
                 yield None
                 return
@@ -418,11 +419,13 @@ def l1_run_archive(work, env, files=(), programs=()):
     return path
 
 
-def boot_l1(kernel, work, run_cpio, timeout, on_line):
+def boot_l1(kernel, work, run_cpio, timeout, on_line, expect_by=None):
     """Boot the outer qemu once with the base + per-run archives and feed every
     console line to on_line(line, kind). Returns None after a clean DONE, else
-    a reason (L1 not up in time, FATAL, overall timeout, early end); the L1 VM
-    is killed in every case that is not clean."""
+    a reason (L1 not up in time, FATAL, overall timeout, L1 silent past
+    expect_by(), early end); the L1 VM is killed in every case that is not
+    clean. expect_by: optional function returning the monotonic time by which
+    L1 must have printed its next line (e.g. a scenario's RESULT), or None."""
     base = base_l1_archive(kernel)
     # qemu's -initrd takes one file: concatenate the archives (gzip + plain cpio).
     initrd = os.path.join(work, "l1-initrd.img")
@@ -437,10 +440,17 @@ def boot_l1(kernel, work, run_cpio, timeout, on_line):
     outer = Outer(cmd, console)
     deadline = time.monotonic() + timeout
     ready_by = time.monotonic() + L1_BOOT_BUDGET
-    ready = done = False
+    ready = done = timed_out = False
     fatal = None
-    for line in outer.lines(deadline):
+
+    def next_deadline():
+        t = expect_by() if expect_by else None
+        return deadline if t is None else min(deadline, t)
+    for line in outer.lines(next_deadline):
         if line is None:
+            timed_out = True
+            if time.monotonic() < deadline:
+                fatal = "L1 silent past the running scenario's timeout (hung?), L1 killed"
             break
         kind = marker_kind(line)
         on_line(line, kind)
@@ -459,9 +469,15 @@ def boot_l1(kernel, work, run_cpio, timeout, on_line):
     if done:
         outer.wait(30)
         return None
-    early = outer.proc.poll() is not None and time.monotonic() < deadline
+    if not timed_out and not fatal:
+        try:
+            outer.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            pass
+    status = outer.proc.poll()
     outer.kill()
-    why = fatal or ("L1 console closed early" if early else "overall timeout, L1 killed")
+    why = fatal or ("overall timeout, L1 killed" if timed_out else
+                    "the outer qemu ended early (exit status %s)" % status)
     log("L1 run ended abnormally: " + why)
     log("last lines of L1's console (%s):" % console)
     for l in tail(console, 30):
