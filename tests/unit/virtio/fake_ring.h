@@ -34,7 +34,7 @@ struct Desc {
 class FakeRing {
  public:
   FakeRing(memory::GuestMemory& mem, uint64_t base, uint16_t size)
-      : mem_(mem), size_(size), desc_(base), avail_(base + 0x4000), used_(base + 0x8000) {}
+      : mem_(&mem), size_(size), desc_(base), avail_(base + 0x4000), used_(base + 0x8000) {}
 
   QueueConfig config() const {
     QueueConfig c;
@@ -52,7 +52,7 @@ class FakeRing {
 
   void write_desc(uint16_t i, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next) {
     SplitDescriptor d{addr, len, flags, next};
-    ASSERT_TRUE(mem_.write_obj(desc_ + uint64_t{16} * i, d));
+    ASSERT_TRUE(mem_->write_obj(desc_ + uint64_t{16} * i, d));
   }
   // Lays out `chain` in free descriptors, makes it available; returns the head.
   uint16_t add_chain(const std::vector<Desc>& chain) {
@@ -68,28 +68,29 @@ class FakeRing {
     return head;
   }
   void publish(uint16_t head) {
-    EXPECT_TRUE(mem_.write_obj<uint16_t>(avail_ + 4 + uint64_t{2} * (avail_idx_ % size_), head));
+    EXPECT_TRUE(mem_->write_obj<uint16_t>(avail_ + 4 + uint64_t{2} * (avail_idx_ % size_), head));
     ++avail_idx_;
-    EXPECT_TRUE(mem_.write_obj<uint16_t>(avail_ + 2, avail_idx_));
+    EXPECT_TRUE(mem_->write_obj<uint16_t>(avail_ + 2, avail_idx_));
   }
   void set_avail_idx(uint16_t idx) {
     avail_idx_ = idx;
-    EXPECT_TRUE(mem_.write_obj<uint16_t>(avail_ + 2, idx));
+    EXPECT_TRUE(mem_->write_obj<uint16_t>(avail_ + 2, idx));
   }
-  void set_avail_flags(uint16_t f) { EXPECT_TRUE(mem_.write_obj<uint16_t>(avail_, f)); }
+  void set_avail_flags(uint16_t f) { EXPECT_TRUE(mem_->write_obj<uint16_t>(avail_, f)); }
   void set_used_event(uint16_t v) {
-    EXPECT_TRUE(mem_.write_obj<uint16_t>(avail_ + 4 + uint64_t{2} * size_, v));
+    EXPECT_TRUE(mem_->write_obj<uint16_t>(avail_ + 4 + uint64_t{2} * size_, v));
   }
-  uint16_t avail_event() const { return *mem_.read_obj<uint16_t>(used_ + 4 + uint64_t{8} * size_); }
-  uint16_t used_idx() const { return *mem_.read_obj<uint16_t>(used_ + 2); }
-  uint16_t used_flags() const { return *mem_.read_obj<uint16_t>(used_); }
+  uint16_t avail_event() const { return *mem_->read_obj<uint16_t>(used_ + 4 + uint64_t{8} * size_); }
+  uint16_t used_idx() const { return *mem_->read_obj<uint16_t>(used_ + 2); }
+  uint16_t used_flags() const { return *mem_->read_obj<uint16_t>(used_); }
   std::pair<uint32_t, uint32_t> used_elem(uint16_t i) const {
     uint64_t e = used_ + 4 + uint64_t{8} * (i % size_);
-    return {*mem_.read_obj<uint32_t>(e), *mem_.read_obj<uint32_t>(e + 4)};
+    return {*mem_->read_obj<uint32_t>(e), *mem_->read_obj<uint32_t>(e + 4)};
   }
 
  private:
-  memory::GuestMemory& mem_;
+  memory::GuestMemory& mem() const { return *mem_; }
+  memory::GuestMemory* mem_;
   uint16_t size_;
   uint64_t desc_, avail_, used_;
   uint16_t avail_idx_ = 0;
