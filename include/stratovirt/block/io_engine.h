@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: MulanPSL-2.0
+//
+// IoEngine: asynchronous block I/O submission with completions signalled on an eventfd.
+//
+// submit() queues one operation (readv, writev, fdatasync, fallocate) on an fd with a
+// caller cookie; the caller keeps the iovec array and buffers alive until the completion
+// arrives. event_fd() becomes readable when completions are ready; reap() returns them
+// (result = bytes transferred or -errno, as the syscall would). Two implementations:
+// io_uring (liburing; aio=io_uring / native) and a synchronous fallback (aio=off, or when
+// io_uring is unavailable) that completes inside submit(). Owned by one data plane; all
+// calls on its thread. Failure: create/submit errors as Result; per-operation errors in
+// the completion.
+#pragma once
+
+#include <sys/uio.h>
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "stratovirt/base/error.h"
+
+namespace stratovirt::block {
+
+enum class IoOp { kRead, kWrite, kFlush, kFallocate };
+
+struct IoRequest {
+  IoOp op = IoOp::kRead;
+  int fd = -1;
+  std::span<const iovec> iov;  // kRead/kWrite
+  uint64_t offset = 0;
+  uint64_t len = 0;            // kFallocate
+  int fallocate_mode = 0;      // kFallocate
+};
+
+struct IoCompletion {
+  uint64_t cookie = 0;
+  int64_t result = 0;  // bytes or -errno
+};
+
+class IoEngine {
+ public:
+  virtual ~IoEngine() = default;
+  virtual Result<void> submit(const IoRequest& req, uint64_t cookie) = 0;
+  virtual std::vector<IoCompletion> reap() = 0;
+  [[nodiscard]] virtual int event_fd() const = 0;
+};
+
+// `entries`: submission queue depth.
+Result<std::unique_ptr<IoEngine>> make_uring_engine(unsigned entries);
+Result<std::unique_ptr<IoEngine>> make_sync_engine();
+
+}  // namespace stratovirt::block
