@@ -20,8 +20,10 @@
 #include "stratovirt/base/signal_handler.h"
 #include "stratovirt/config/cmdline.h"
 #include "stratovirt/config/vm_config.h"
+#include "stratovirt/machine/machine.h"
 #include "stratovirt/qmp/fd_registry.h"
 #include "stratovirt/qmp/monitor_setup.h"
+#include "stratovirt/qmp/machine_adapter.h"
 #include "stratovirt/qmp/none_machine_control.h"
 #include "stratovirt/qmp/qmp_commands.h"
 #include "stratovirt/qmp/qmp_events.h"
@@ -50,16 +52,14 @@ Result<void> check_monitors(const config::VmConfig& cfg) {
 
 // ---- MACHINE HOOK -------------------------------------------------------------------
 // The single place where main() builds and starts the machine. `-machine none` has no
-// machine: only the QMP monitors run (libvirt's capability probe). microvm/q35 are
-// hooked in here once machine/ provides its entry point; the machine then reports guest
-// poweroff/reboot by stopping `loop`, and fatal vCPU errors through the exit code.
-struct RunningMachine {};
-
-Result<std::optional<RunningMachine>> start_machine(const config::VmConfig& cfg,
-                                                    EventLoop& /*loop*/) {
-  if (cfg.machine.type == config::MachineType::kNone) return std::optional<RunningMachine>{};
-  return errorf(ErrorCode::kNotSupported, "machine type '{}' is not supported yet",
-                config::to_string(cfg.machine.type));
+// machine: only the QMP monitors run (libvirt's capability probe). Other machines are
+// created here (every realize error surfaces now, before the daemon parent is released);
+// the QMP MachineAdapter reports guest poweroff/reboot through on_shutdown, and a fatal
+// vCPU error through the machine's shutdown event (exit code 2).
+Result<std::unique_ptr<machine::Machine>> create_machine(const config::VmConfig& cfg,
+                                                         EventLoop& loop) {
+  if (cfg.machine.type == config::MachineType::kNone) return std::unique_ptr<machine::Machine>{};
+  return machine::Machine::create(cfg, loop);
 }
 // ---- end of MACHINE HOOK ------------------------------------------------------------
 
@@ -114,6 +114,7 @@ int run_vmm(const config::VmConfig& cfg) {
     events.emit("SHUTDOWN", qmp::shutdown_event_data(cause));
     main_loop.stop();
   };
+  std::unique_ptr<machine::Machine> vm;  // declared before `control`: outlives its adapter
   std::unique_ptr<qmp::MachineControl> control;
   auto signals = ShutdownSignals::create(main_loop, [&main_loop, &control](int signo) {
     logger(kLoggerMain)->info("received signal {}, shutting down", signo);
@@ -125,11 +126,18 @@ int run_vmm(const config::VmConfig& cfg) {
   });
   if (!signals) return fail(signals.error());
 
-  auto machine = start_machine(cfg, main_loop);
-  if (!machine) return fail(machine.error());
-  if (cfg.machine.type == config::MachineType::kNone) {
+  auto created = create_machine(cfg, main_loop);
+  if (!created) return fail(created.error());
+  vm = std::move(*created);
+  if (!vm) {
     control = std::make_unique<qmp::NoneMachineControl>(cfg.freeze_cpu,
                                                          qmp::monitor_chardevs(cfg), on_shutdown);
+  } else {
+    // The adapter takes the machine's only shutdown callback; it is declared after the
+    // machine, so it is destroyed first.
+    control = std::make_unique<qmp::MachineAdapter>(*vm, cfg, cfg.freeze_cpu,
+                                                    qmp::monitor_chardevs(cfg), on_shutdown);
+    if (auto r = vm->start(cfg.freeze_cpu); !r) return fail(r.error());
   }
   if (!control) {
     return fail(Error(ErrorCode::kInternal, "the machine offers no QMP control interface"));
@@ -147,6 +155,10 @@ int run_vmm(const config::VmConfig& cfg) {
   (*server)->flush_all();
   if (!ran) {
     logger(kLoggerMain)->error("main loop failed: {}", ran.error());
+    flush_logs();
+    return kExitFatal;
+  }
+  if (vm && vm->shutdown_event() && vm->shutdown_event()->exit_code != 0) {
     flush_logs();
     return kExitFatal;
   }

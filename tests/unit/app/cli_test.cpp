@@ -42,13 +42,23 @@ TEST(CliTest, MonitorIsRequired) {
   EXPECT_NE(p.err().find("-qmp"), std::string::npos) << p.err();
 }
 
-TEST(CliTest, MachineTypesWithoutAMachineYetAreRefusedAndLeaveNothingBehind) {
+TEST(CliTest, UnrealizableMachinesAndDevicesAreRefusedAndLeaveNothingBehind) {
   TempDir dir;
   std::string sock = dir.file("q.sock");
   Process p({"-machine", "q35", "-qmp", "unix:" + sock + ",server,nowait"}, dir.path());
   EXPECT_EQ(p.wait(), 1);
-  EXPECT_NE(p.err().find("machine type 'q35' is not supported yet"), std::string::npos)
-      << p.err();
+  EXPECT_NE(p.err().find("-machine q35: not supported yet"), std::string::npos) << p.err();
+  EXPECT_FALSE(std::filesystem::exists(sock));
+  // A device parsed but not realizable yet is named, never silently ignored.
+  std::string kernel = dir.file("vmlinuz");
+  std::ofstream(kernel) << "not a kernel";
+  Process d({"-machine", "microvm", "-kernel", kernel, "-object",
+             "rng-random,id=r,filename=/dev/urandom", "-device", "virtio-rng-device,rng=r,id=rng0",
+             "-qmp", "unix:" + sock + ",server,nowait"},
+            dir.path());
+  EXPECT_EQ(d.wait(), 1);
+  EXPECT_NE(d.err().find("-device virtio-rng-device,id=rng0: not supported yet"), std::string::npos)
+      << d.err();
   EXPECT_FALSE(std::filesystem::exists(sock));
 }
 
