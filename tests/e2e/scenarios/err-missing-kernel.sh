@@ -2,8 +2,8 @@
 # non-zero and say what is wrong.
 TIMEOUT=20
 EXPECT_EXIT=nonzero
-EXPECT_STDERR='no such file|not found|does not exist|kernel'
+EXPECT_STDERR='kernel: .*no-such-vmlinuz: No such file or directory'
 run() {
     $VMM -machine microvm -kernel "$WORK/no-such-vmlinuz" -initrd "$INITRD" \
-        -append "console=ttyS0 quiet reboot=k panic=1" -serial stdio -m 256
+        -append "console=ttyS0 quiet reboot=k panic=1" -serial stdio -qmp "unix:$WORK/qmp.sock,server,nowait" -m 256
 }

@@ -3,10 +3,10 @@
 # garbage.
 TIMEOUT=20
 EXPECT_EXIT=nonzero
-EXPECT_STDERR='kernel|bzimage|image|elf|magic|format'
+EXPECT_STDERR='passwd: not a kernel image'
 run() {
     printf 'root:x:0:0:root:/root:/bin/sh\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n' \
         > "$WORK/passwd"
     $VMM -machine microvm -kernel "$WORK/passwd" \
-        -append "console=ttyS0 quiet reboot=k panic=1" -serial stdio -m 256
+        -append "console=ttyS0 quiet reboot=k panic=1" -serial stdio -qmp "unix:$WORK/qmp.sock,server,nowait" -m 256
 }
