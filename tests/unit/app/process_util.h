@@ -23,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/crlf_line.h"
 #include "stratovirt/base/unique_fd.h"
 
 extern char** environ;
@@ -141,21 +142,7 @@ class QmpClient {
     return ::send(fd_.get(), text.data(), text.size(), MSG_NOSIGNAL) ==
            static_cast<ssize_t>(text.size());
   }
-  std::string line() {
-    for (;;) {
-      if (auto pos = buf_.find("\r\n"); pos != std::string::npos) {
-        std::string l = buf_.substr(0, pos);
-        buf_.erase(0, pos + 2);
-        return l;
-      }
-      pollfd p{fd_.get(), POLLIN, 0};
-      if (::poll(&p, 1, 10000) <= 0) return "";
-      char tmp[4096];
-      ssize_t n = ::recv(fd_.get(), tmp, sizeof(tmp), 0);
-      if (n <= 0) return "";
-      buf_.append(tmp, static_cast<size_t>(n));
-    }
-  }
+  std::string line() { return read_crlf_line(fd_.get(), buf_, 10000); }
 
  private:
   UniqueFd fd_;

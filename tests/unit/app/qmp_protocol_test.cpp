@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "support/crlf_line.h"
 #include "support/temp_dir.h"
 #include "unit/app/process_util.h"
 
@@ -53,21 +54,7 @@ class Monitor {
     return true;
   }
   // One line without "\r\n"; "" on timeout or EOF.
-  std::string line() {
-    for (;;) {
-      if (auto pos = buf_.find("\r\n"); pos != std::string::npos) {
-        std::string l = buf_.substr(0, pos);
-        buf_.erase(0, pos + 2);
-        return l;
-      }
-      pollfd p{fd_.get(), POLLIN, 0};
-      if (::poll(&p, 1, 10000) <= 0) return "";
-      char tmp[65536];
-      ssize_t n = ::recv(fd_.get(), tmp, sizeof(tmp), 0);
-      if (n <= 0) return "";
-      buf_.append(tmp, static_cast<size_t>(n));
-    }
-  }
+  std::string line() { return read_crlf_line(fd_.get(), buf_, 10000); }
   json next() {
     std::string l = line();
     json j = json::parse(l, nullptr, false);

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MulanPSL-2.0
+#include "support/crlf_line.h"
 #include "stratovirt/qmp/qmp_server.h"
 
 #include <gtest/gtest.h>
@@ -49,21 +50,7 @@ class Client {
     ASSERT_EQ(::sendmsg(fd_.get(), &msg, MSG_NOSIGNAL), static_cast<ssize_t>(text.size()));
   }
   // One "\r\n"-terminated line (without it), or "" after 5 s / on EOF.
-  std::string line() {
-    for (;;) {
-      if (auto pos = buf_.find("\r\n"); pos != std::string::npos) {
-        std::string l = buf_.substr(0, pos);
-        buf_.erase(0, pos + 2);
-        return l;
-      }
-      pollfd p{fd_.get(), POLLIN, 0};
-      if (::poll(&p, 1, 5000) <= 0) return "";
-      char tmp[4096];
-      ssize_t n = ::recv(fd_.get(), tmp, sizeof(tmp), 0);
-      if (n <= 0) return "";
-      buf_.append(tmp, static_cast<size_t>(n));
-    }
-  }
+  std::string line() { return stratovirt::testing::read_crlf_line(fd_.get(), buf_, 5000); }
 
  private:
   UniqueFd fd_;
