@@ -132,4 +132,11 @@ void MicroVm::vcpu_fatal(uint32_t vcpu, const std::string& message) {
   post_shutdown(ShutdownReason::kFatalError, fmt::format("vcpu {}: {}", vcpu, message));
 }
 
+std::vector<VcpuStatus> MicroVm::vcpus() const {
+  std::vector<VcpuStatus> out;
+  out.reserve(vcpus_.size());
+  for (const auto& v : vcpus_) out.push_back(VcpuStatus{v->id(), v->host_tid()});
+  return out;
+}
+
 }  // namespace stratovirt::machine

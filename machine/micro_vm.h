@@ -45,6 +45,7 @@ class MicroVm final : public Machine, private VcpuExitHandler {
   void request_shutdown(ShutdownReason reason, std::string detail = {}) override;
   MachineState state() const override { return state_; }
   std::optional<ShutdownEvent> shutdown_event() const override { return shutdown_; }
+  std::vector<VcpuStatus> vcpus() const override;
 
   const memory::GuestMemory& guest_memory() const { return memory_; }
   bool acpi() const { return acpi_; }

@@ -134,6 +134,7 @@ void VcpuThread::finish() {
 void VcpuThread::run_loop() {
   std::string name = fmt::format("CPU {}/KVM", vcpu_.id());
   ::pthread_setname_np(::pthread_self(), name.c_str());
+  host_tid_.store(static_cast<int64_t>(::gettid()), std::memory_order_release);
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, vcpu_kick_signal());

@@ -16,6 +16,7 @@
 
 #include <pthread.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -63,6 +64,8 @@ class VcpuThread {
 
   State state() const;
   uint32_t id() const { return vcpu_.id(); }
+  // Host thread id (gettid) once the thread runs, 0 before.
+  int64_t host_tid() const { return host_tid_.load(std::memory_order_acquire); }
   hypervisor::VcpuFd& vcpu() { return vcpu_; }
 
  private:
@@ -82,6 +85,7 @@ class VcpuThread {
   std::condition_variable cv_;
   Request request_ = Request::kRun;
   State state_ = State::kCreated;
+  std::atomic<int64_t> host_tid_{0};
 };
 
 std::string_view to_string(VcpuThread::State s);

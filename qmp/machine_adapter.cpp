@@ -78,6 +78,16 @@ Result<ResetOutcome> MachineAdapter::request_reset() {
   return ResetOutcome::kShutdown;
 }
 
+std::vector<VcpuInfo> MachineAdapter::vcpus() const {
+  std::vector<VcpuInfo> out;
+  for (const auto& v : machine_.vcpus()) {
+    // `halted` is not observable with the in-kernel LAPIC (HLT does not exit); report false
+    // as StratoVirt does.
+    out.push_back(VcpuInfo{v.index, v.host_tid, false, cpu_props(config_.smp, v.index)});
+  }
+  return out;
+}
+
 std::optional<std::vector<HotpluggableCpu>> MachineAdapter::hotpluggable_cpus() const {
   return topology_cpus(config_.smp, vcpus());
 }

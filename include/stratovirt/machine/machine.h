@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "stratovirt/base/error.h"
 #include "stratovirt/base/event_loop.h"
@@ -40,6 +41,12 @@ struct ShutdownEvent {
   ShutdownReason reason = ShutdownReason::kHostRequest;
   int exit_code = 0;
   std::string detail;
+};
+
+// One vCPU as management sees it (QMP query-cpus / query-cpus-fast).
+struct VcpuStatus {
+  uint32_t index = 0;
+  int64_t host_tid = 0;  // 0 until the vCPU thread has started
 };
 
 std::string_view to_string(MachineState s);
@@ -65,6 +72,8 @@ class Machine {
 
   virtual MachineState state() const = 0;
   virtual std::optional<ShutdownEvent> shutdown_event() const = 0;
+  // Every created vCPU, in index order.
+  virtual std::vector<VcpuStatus> vcpus() const = 0;
 };
 
 }  // namespace stratovirt::machine

@@ -38,7 +38,7 @@ class MachineAdapter final : public MachineControl {
   Result<void> request_powerdown() override;
   Result<ResetOutcome> request_reset() override;
 
-  std::vector<VcpuInfo> vcpus() const override { return {}; }
+  std::vector<VcpuInfo> vcpus() const override;
   std::optional<std::vector<HotpluggableCpu>> hotpluggable_cpus() const override;
   std::vector<IothreadInfo> iothreads() const override { return {}; }
   std::vector<ChardevInfo> chardevs() const override { return chardevs_; }

@@ -144,6 +144,11 @@ TEST_F(MicroVmTest, StartPausedThenResume) {
   EXPECT_EQ(machine_->state(), MachineState::kPaused);
   loop_->add_timer(100ms, [this] {
     EXPECT_FALSE(machine_->shutdown_event());  // nothing ran while paused
+    auto vcpus = machine_->vcpus();            // the parked thread exists and has a tid
+    ASSERT_EQ(vcpus.size(), 1u);
+    EXPECT_EQ(vcpus[0].index, 0u);
+    EXPECT_GT(vcpus[0].host_tid, 0);
+    EXPECT_NE(vcpus[0].host_tid, static_cast<int64_t>(::getpid()));
     EXPECT_TRUE(machine_->resume());
   });
   auto guard = loop_->add_timer(10s, [this] { loop_->stop(); });

@@ -35,6 +35,9 @@ class FakeMachine final : public machine::Machine {
   }
   MachineState state() const override { return state_; }
   std::optional<machine::ShutdownEvent> shutdown_event() const override { return event_; }
+  std::vector<machine::VcpuStatus> vcpus() const override { return vcpus_; }
+
+  std::vector<machine::VcpuStatus> vcpus_;
 
  private:
   ShutdownCallback cb_;
@@ -111,6 +114,23 @@ TEST(MachineAdapterTest, TopologyFromTheConfig) {
   ASSERT_TRUE(slots);
   EXPECT_EQ(slots->size(), 2u);
   EXPECT_FALSE(a.balloon_actual());
+}
+
+TEST(MachineAdapterTest, VcpusCarryThreadIdsAndTopology) {
+  FakeMachine m;
+  m.vcpus_ = {{0, 4242}, {1, 4243}};
+  config::VmConfig cfg;
+  cfg.smp.cpus = 2;
+  cfg.smp.maxcpus = 2;
+  cfg.smp.cores = 2;
+  MachineAdapter a(m, cfg, false, {}, {});
+  auto v = a.vcpus();
+  ASSERT_EQ(v.size(), 2u);
+  EXPECT_EQ(v[1].index, 1u);
+  EXPECT_EQ(v[1].thread_id, 4243);
+  EXPECT_EQ(v[1].props.core_id, 1u);  // 1 socket x 2 cores
+  EXPECT_EQ(v[1].props.socket_id, 0u);
+  EXPECT_FALSE(v[0].halted);
 }
 
 }  // namespace
