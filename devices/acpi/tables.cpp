@@ -30,12 +30,6 @@ constexpr uint32_t kFadtHwReducedAcpi = 1u << 20;
 
 }  // namespace
 
-uint8_t checksum(std::span<const uint8_t> bytes) {
-  uint8_t sum = 0;
-  for (uint8_t b : bytes) sum = static_cast<uint8_t>(sum + b);
-  return sum;
-}
-
 Bytes make_table(std::string_view signature, uint8_t revision, const Bytes& body) {
   Bytes t;
   t.reserve(kHeaderSize + body.size());
@@ -49,7 +43,7 @@ Bytes make_table(std::string_view signature, uint8_t revision, const Bytes& body
   put_str(t, kCreatorId, 4);
   put_le(t, kCreatorRevision, 4);
   t.insert(t.end(), body.begin(), body.end());
-  t[9] = static_cast<uint8_t>(-checksum(t));
+  t[9] = static_cast<uint8_t>(-byte_sum(t));
   return t;
 }
 
@@ -64,8 +58,8 @@ Bytes build_rsdp(uint64_t xsdt_addr) {
   put_le(r, xsdt_addr, 8);
   r.push_back(0);  // extended checksum over all 36 bytes
   put_le(r, 0, 3);
-  r[8] = static_cast<uint8_t>(-checksum(std::span(r).first(20)));
-  r[32] = static_cast<uint8_t>(-checksum(r));
+  r[8] = static_cast<uint8_t>(-byte_sum(std::span(r).first(20)));
+  r[32] = static_cast<uint8_t>(-byte_sum(r));
   return r;
 }
 

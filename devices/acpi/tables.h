@@ -15,6 +15,8 @@
 #include <string_view>
 #include <vector>
 
+#include "stratovirt/base/byte_sum.h"
+
 namespace stratovirt::devices::acpi {
 
 using Bytes = std::vector<uint8_t>;
@@ -27,8 +29,6 @@ inline constexpr size_t kHeaderSize = 36;
 inline constexpr size_t kRsdpSize = 36;
 inline constexpr size_t kFadtSize = 276;
 
-// Sum of all bytes mod 256; a valid table sums to zero.
-uint8_t checksum(std::span<const uint8_t> bytes);
 
 // A table: header (signature, revision, OEM fields) followed by `body`; length and
 // checksum filled in.

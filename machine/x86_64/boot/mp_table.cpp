@@ -3,6 +3,9 @@
 #include "machine/x86_64/boot/mp_table.h"
 
 #include <cstring>
+#include <span>
+
+#include "stratovirt/base/byte_sum.h"
 
 #include "machine/x86_64/boot/boot_layout.h"
 
@@ -47,12 +50,6 @@ class Writer {
 };
 
 }  // namespace
-
-uint8_t byte_sum(const uint8_t* data, size_t len) {
-  uint8_t s = 0;
-  for (size_t i = 0; i < len; ++i) s = static_cast<uint8_t>(s + data[i]);
-  return s;
-}
 
 Result<std::vector<uint8_t>> build_mp_table(uint32_t num_cpus, uint64_t base) {
   if (num_cpus == 0) return errorf(ErrorCode::kInvalidArgument, "mp table: no vCPUs");
@@ -129,8 +126,8 @@ Result<std::vector<uint8_t>> build_mp_table(uint32_t num_cpus, uint64_t base) {
   auto table_len = static_cast<uint16_t>(b.size() - hdr);
   std::memcpy(&b[hdr + 4], &table_len, 2);
   std::memcpy(&b[hdr + 34], &entries, 2);
-  b[hdr + 7] = static_cast<uint8_t>(-byte_sum(&b[hdr], table_len));
-  b[10] = static_cast<uint8_t>(-byte_sum(b.data(), kFloatingSize));
+  b[hdr + 7] = static_cast<uint8_t>(-byte_sum(std::span(b).subspan(hdr, table_len)));
+  b[10] = static_cast<uint8_t>(-byte_sum(std::span(b).first(kFloatingSize)));
   static_assert(kHeaderSize == 44);
   return std::move(b);
 }

@@ -22,7 +22,5 @@ inline constexpr uint8_t kMpIoApicVersion = 0x11;
 // Bytes to write at `base` (floating pointer first, config table right after it).
 Result<std::vector<uint8_t>> build_mp_table(uint32_t num_cpus, uint64_t base);
 
-// Two's-complement byte sum helper (exposed for tests).
-uint8_t byte_sum(const uint8_t* data, size_t len);
 
 }  // namespace stratovirt::machine::x86

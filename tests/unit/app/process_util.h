@@ -23,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/unix_connect.h"
 #include "support/crlf_line.h"
 #include "stratovirt/base/unique_fd.h"
 
@@ -131,13 +132,8 @@ class Process {
 class QmpClient {
  public:
   explicit QmpClient(const std::string& path)
-      : fd_(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
-    connected_ = ::connect(fd_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-  }
-  bool connected() const { return connected_; }
+      : fd_(connect_unix_stream(path)) {}
+  bool connected() const { return fd_.valid(); }
   bool send(std::string_view text) {
     return ::send(fd_.get(), text.data(), text.size(), MSG_NOSIGNAL) ==
            static_cast<ssize_t>(text.size());
@@ -146,7 +142,6 @@ class QmpClient {
 
  private:
   UniqueFd fd_;
-  bool connected_ = false;
   std::string buf_;
 };
 

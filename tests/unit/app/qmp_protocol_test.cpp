@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "support/unix_connect.h"
 #include "support/crlf_line.h"
 #include "support/temp_dir.h"
 #include "unit/app/process_util.h"
@@ -19,13 +20,8 @@ using nlohmann::json;
 class Monitor {
  public:
   explicit Monitor(const std::string& path)
-      : fd_(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
-    connected_ = ::connect(fd_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-  }
-  bool connected() const { return connected_; }
+      : fd_(connect_unix_stream(path)) {}
+  bool connected() const { return fd_.valid(); }
   bool send(std::string_view text, int pass_fd = -1) {
     iovec iov{const_cast<char*>(text.data()), text.size()};
     alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
@@ -76,7 +72,6 @@ class Monitor {
 
  private:
   UniqueFd fd_;
-  bool connected_ = false;
   std::string buf_;
 };
 

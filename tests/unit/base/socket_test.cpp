@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MulanPSL-2.0
+#include "support/unix_connect.h"
 #include "stratovirt/base/socket.h"
 
 #include <fcntl.h>
@@ -18,13 +19,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-bool connect_unix(const std::string& path) {
-  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
-  return ::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-}
+bool connect_unix(const std::string& path) { return testing::connect_unix_stream(path).valid(); }
 
 bool has_flag(int fd, int getcmd, int flag) { return (::fcntl(fd, getcmd) & flag) != 0; }
 

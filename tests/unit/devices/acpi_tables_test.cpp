@@ -58,7 +58,7 @@ TEST_F(MicroVmAcpiTest, EveryTableHasHeaderLengthAndChecksum) {
     ASSERT_GE(t.size(), acpi::kHeaderSize) << sig;
     EXPECT_EQ(std::string(t.begin(), t.begin() + 4), sig);
     EXPECT_EQ(le(t, 4, 4), t.size()) << sig;
-    EXPECT_EQ(acpi::checksum(t), 0) << sig;
+    EXPECT_EQ(byte_sum(t), 0) << sig;
     EXPECT_EQ(std::string(t.begin() + 10, t.begin() + 16), "STRATO");
     EXPECT_EQ(gpa(sig) % 16, 0u);
   }
@@ -73,8 +73,8 @@ TEST_F(MicroVmAcpiTest, RsdpPointsAtXsdtWhichListsFadtAndMadt) {
   EXPECT_EQ(tables_.rsdp_addr, kMicroVmAcpiBase);
   EXPECT_EQ(gpa("RSD PTR "), kMicroVmAcpiBase);
   EXPECT_EQ(std::string(r.begin(), r.begin() + 8), "RSD PTR ");
-  EXPECT_EQ(acpi::checksum(std::span(r).first(20)), 0);
-  EXPECT_EQ(acpi::checksum(r), 0);
+  EXPECT_EQ(byte_sum(std::span(r).first(20)), 0);
+  EXPECT_EQ(byte_sum(r), 0);
   EXPECT_EQ(r[15], 2);
   EXPECT_EQ(le(r, 20, 4), 36u);
   EXPECT_EQ(le(r, 24, 8), gpa("XSDT"));

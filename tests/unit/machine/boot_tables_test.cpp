@@ -7,6 +7,7 @@
 #include "machine/x86_64/boot/mp_table.h"
 #include "machine/x86_64/boot/zero_page.h"
 #include "machine/x86_64/cpu_state.h"
+#include "stratovirt/base/byte_sum.h"
 
 namespace stratovirt::machine::x86 {
 namespace {
@@ -32,7 +33,7 @@ TEST(MpTable, ChecksumsAndLayout) {
   ASSERT_TRUE(t) << t.error().to_string();
   const auto& b = *t;
   EXPECT_EQ(std::string(b.begin(), b.begin() + 4), "_MP_");
-  EXPECT_EQ(byte_sum(b.data(), 16), 0);
+  EXPECT_EQ(byte_sum(std::span(b).first(16)), 0);
   uint32_t cfg;
   std::memcpy(&cfg, &b[4], 4);
   EXPECT_EQ(cfg, kMpTableAddr + 16);
@@ -43,7 +44,7 @@ TEST(MpTable, ChecksumsAndLayout) {
   std::memcpy(&len, &b[16 + 4], 2);
   std::memcpy(&count, &b[16 + 34], 2);
   EXPECT_EQ(len, b.size() - 16);
-  EXPECT_EQ(byte_sum(&b[16], len), 0);
+  EXPECT_EQ(byte_sum(std::span(b).subspan(16, len)), 0);
   // 2 CPUs + bus + IOAPIC + 16 IO interrupts + 2 local interrupts.
   EXPECT_EQ(count, 2 + 1 + 1 + 16 + 2);
   EXPECT_EQ(len, 44 + 2 * 20 + 8 + 8 + 16 * 8 + 2 * 8);

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MulanPSL-2.0
+#include "support/unix_connect.h"
 #include "support/crlf_line.h"
 #include "stratovirt/qmp/qmp_server.h"
 
@@ -22,13 +23,9 @@ namespace {
 // A blocking QMP client with a receive timeout.
 class Client {
  public:
-  explicit Client(const std::string& path) : fd_(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
-    connected_ = ::connect(fd_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-  }
-  bool connected() const { return connected_; }
+  explicit Client(const std::string& path)
+      : fd_(stratovirt::testing::connect_unix_stream(path)) {}
+  bool connected() const { return fd_.valid(); }
   void send(std::string_view text) {
     ASSERT_EQ(::send(fd_.get(), text.data(), text.size(), MSG_NOSIGNAL),
               static_cast<ssize_t>(text.size()));
@@ -54,7 +51,6 @@ class Client {
 
  private:
   UniqueFd fd_;
-  bool connected_ = false;
   std::string buf_;
 };
 
