@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "stratovirt/base/error.h"
+#include "stratovirt/base/event_loop.h"
 #include "stratovirt/devices/irq_line.h"
 #include "stratovirt/memory/guest_memory.h"
 #include "stratovirt/virtio/split_queue.h"
@@ -69,6 +70,11 @@ class VirtioDevice {
                                 std::vector<SplitQueue> queues, VirtioInterrupt* interrupt) = 0;
   virtual void queue_notify(uint32_t queue) = 0;
   virtual void reset() = 0;
+  // The loop that runs this device's data plane (the main loop or its iothread's): queue
+  // kicks arrive there when the machine binds ioeventfds, and the device may register its
+  // own fds (I/O completions, backend input) and timers on it. Called once, before the
+  // first activate(); `loop` outlives the device. Devices that need no loop ignore it.
+  virtual void attach_loop(EventLoop* loop) { (void)loop; }
 };
 
 }  // namespace stratovirt::virtio
