@@ -19,7 +19,7 @@ namespace stratovirt::block {
 
 namespace {
 
-constexpr uint64_t kDirectAlign = 4096;
+constexpr uint64_t kDirectAlign = RawFile::kDirectAlign;
 
 bool aligned(std::span<const iovec> iov, uint64_t offset) {
   if (offset % kDirectAlign != 0) {
@@ -96,6 +96,10 @@ Result<void> RawFile::check_range(uint64_t offset, uint64_t len) const {
                   len, size_);
   }
   return ok();
+}
+
+bool RawFile::direct_ok(std::span<const iovec> iov, uint64_t offset) const {
+  return !direct_ || aligned(iov, offset);
 }
 
 Result<void> RawFile::transfer(std::span<const iovec> iov, uint64_t offset, bool write) {

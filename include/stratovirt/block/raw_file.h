@@ -8,6 +8,8 @@
 // image, and offers preadv/pwritev, flush (fdatasync), discard (PUNCH_HOLE|KEEP_SIZE) and
 // write-zeroes (ZERO_RANGE, punch when unmap is allowed, else written zeros). format=qcow2
 // is refused ("qcow2: not supported yet"). Drive properties: inventory §2.4.
+// The async data plane submits to fd() itself through an IoEngine, using check_range()
+// and direct_ok() to decide when an O_DIRECT transfer needs an aligned bounce buffer.
 // Owned by the block device; calls come from its data-plane thread. Failure: Result with
 // errno, naming the file.
 #pragma once
@@ -33,6 +35,14 @@ class RawFile {
   [[nodiscard]] bool readonly() const { return readonly_; }
   [[nodiscard]] bool direct() const { return direct_; }
   const std::string& path() const { return path_; }
+  [[nodiscard]] int fd() const { return fd_.get(); }
+
+  // O_DIRECT alignment of file offsets, lengths and memory addresses.
+  static constexpr uint64_t kDirectAlign = 4096;
+  // Fails (kOutOfRange) unless [offset, offset + len) lies inside the image.
+  Result<void> check_range(uint64_t offset, uint64_t len) const;
+  // Whether `iov` at `offset` may go to fd() unchanged (always true without O_DIRECT).
+  [[nodiscard]] bool direct_ok(std::span<const iovec> iov, uint64_t offset) const;
 
   // Whole-transfer calls: a short transfer past EOF is an error.
   Result<void> preadv(std::span<const iovec> iov, uint64_t offset);
@@ -45,7 +55,6 @@ class RawFile {
   RawFile(UniqueFd fd, std::string path, uint64_t size, bool readonly, bool direct)
       : fd_(std::move(fd)), path_(std::move(path)), size_(size), readonly_(readonly),
         direct_(direct) {}
-  Result<void> check_range(uint64_t offset, uint64_t len) const;
   Result<void> transfer(std::span<const iovec> iov, uint64_t offset, bool write);
 
   UniqueFd fd_;
