@@ -32,7 +32,12 @@ KVM_MODULES = ["kernel/virt/lib/irqbypass.ko", "kernel/arch/x86/kvm/kvm.ko",
 L2_MODULES = ["kernel/drivers/virtio/virtio_ring.ko", "kernel/drivers/virtio/virtio.ko",
               "kernel/drivers/virtio/virtio_mmio.ko", "kernel/drivers/block/virtio_blk.ko",
               "kernel/net/core/failover.ko", "kernel/drivers/net/net_failover.ko",
-              "kernel/drivers/net/virtio_net.ko", "kernel/drivers/char/virtio_console.ko"]
+              "kernel/drivers/net/virtio_net.ko", "kernel/drivers/char/virtio_console.ko",
+              "kernel/drivers/char/hw_random/virtio-rng.ko"]
+# e2fsprogs for the block scenarios (images made with mkfs.ext4 -d, checked with
+# debugfs and e2fsck after the VMM exits): copied into L1 with their libraries.
+E2FS_PROGRAMS = [("/usr/sbin/mkfs.ext4", "/usr/sbin/mke2fs"), ("/usr/sbin/debugfs", "/usr/sbin/debugfs"),
+                 ("/usr/sbin/e2fsck", "/usr/sbin/e2fsck")]
 
 
 def log(msg):
@@ -82,6 +87,8 @@ def ensure_tools(need_qemu=True, need_cc=True):
         pkgs.append("dpkg")
     if need_cc and not shutil.which("gcc"):
         pkgs += ["gcc", "libc6-dev"]
+    if not all(os.path.exists(src) for _, src in E2FS_PROGRAMS):
+        pkgs.append("e2fsprogs")
     if pkgs:
         apt_install(pkgs)
     if not is_static("/bin/busybox"):
@@ -267,8 +274,9 @@ def base_l1_archive(kernel):
     return path
 
 
-def l2_initramfs(kernel, dest):
-    """The L2 guest's initramfs: busybox + tests/e2e/guest/init (+ virtio modules)."""
+def l2_initramfs(kernel, dest, programs=()):
+    """The L2 guest's initramfs: busybox + tests/e2e/guest/init (+ virtio modules),
+    plus `programs`: (path in L2, path here), e.g. a benchmark helper."""
     c = Cpio()
     busybox_root(c)
     c.add_file("init", os.path.join(E2E, "guest", "init"), 0o755)
@@ -276,6 +284,8 @@ def l2_initramfs(kernel, dest):
         p = os.path.join(kernel.moddir, m)
         if os.path.exists(p):
             c.add_file("lib/e2e-modules/" + os.path.basename(m), p, 0o644)
+    for path, src in programs:
+        c.add_program(path, src)
     with open(dest, "wb") as f:
         f.write(gzip.compress(c.data(), 6))
     return dest
@@ -407,6 +417,11 @@ def l1_run_archive(work, env, files=(), programs=()):
         c.add_file(dest, src)
     for dest, src in programs:
         c.add_program(dest, src)
+    for dest, src in E2FS_PROGRAMS:
+        if os.path.exists(src):
+            c.add_program(dest, src)
+    if os.path.exists("/etc/mke2fs.conf"):
+        c.add_file("etc/mke2fs.conf", "/etc/mke2fs.conf", 0o644)
     if env.get("PEER") == "qemu" or env.get("WITH_QEMU"):
         qemu_files(c)
     env = dict(env, KERNEL="/e2e/l2/vmlinuz", INITRD="/e2e/l2/initrd.img",
