@@ -88,6 +88,9 @@ class BlockDevice final : public VirtioDevice {
   void queue_notify(uint32_t queue) override;
   void reset() override;
   void attach_loop(EventLoop* loop) override;
+  // attach_loop() with `engine` in place of the one aio= selects (tests inject an engine
+  // that completes operations on demand, in any order).
+  void attach_loop(EventLoop* loop, std::unique_ptr<block::IoEngine> engine);
 
   // Whether the data plane runs on io_uring (after attach_loop); for tests and logs.
   [[nodiscard]] bool uses_uring() const { return uring_; }
@@ -106,6 +109,7 @@ class BlockDevice final : public VirtioDevice {
               std::string id, std::string serial, uint32_t num_queues, uint16_t queue_size,
               const Clock& clock, std::optional<block::IopsThrottle> t);
 
+  void register_engine_locked(EventLoop* loop);
   void process_locked(uint32_t queue);
   Result<void> process_queue(uint32_t queue);
   void start(uint32_t queue, const DescriptorChain& chain);

@@ -3,10 +3,25 @@
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <linux/falloc.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <iterator>
+#include <map>
+#include <mutex>
+#include <thread>
 
+#include "stratovirt/base/event_fd.h"
+#include "stratovirt/base/event_loop.h"
+#include "stratovirt/block/io_engine.h"
 #include "stratovirt/virtio/mmio_transport.h"
 #include "support/temp_dir.h"
 #include "virtio/fake_ring.h"
@@ -24,7 +39,7 @@ class NullIrq : public IrqLine {
  public:
   void set_level(bool) override {}
   void trigger() override { ++edges; }
-  int edges = 0;
+  std::atomic<int> edges = 0;
 };
 
 struct Header {
@@ -54,6 +69,22 @@ class BlockDeviceTest : public ::testing::Test {
     auto dev = BlockDevice::create(drive_, device_);
     ASSERT_TRUE(dev) << dev.error().to_string();
     t_ = std::make_unique<MmioTransport>("virtio-blk0", std::move(*dev), mem_.get(), &irq_);
+  }
+  // A device whose data plane runs on `loop`: with `engine` when given, else aio= decides.
+  // Returns the device (owned by the transport).
+  BlockDevice* create_on(EventLoop& loop, std::unique_ptr<block::IoEngine> engine = nullptr,
+                         const Clock& clock = real_clock()) {
+    auto dev = BlockDevice::create(drive_, device_, clock);
+    EXPECT_TRUE(dev) << dev.error().to_string();
+    if (!dev) return nullptr;
+    BlockDevice* raw = dev->get();
+    if (engine) {
+      raw->attach_loop(&loop, std::move(engine));
+    } else {
+      raw->attach_loop(&loop);
+    }
+    t_ = std::make_unique<MmioTransport>("virtio-blk0", std::move(*dev), mem_.get(), &irq_);
+    return raw;
   }
   uint32_t rd(uint64_t off) {
     uint32_t v;
@@ -255,6 +286,421 @@ TEST_F(BlockDeviceTest, SecondDeviceOnSameImageIsRefused) {
   auto again = BlockDevice::create(drive_, device_);
   ASSERT_FALSE(again);
   EXPECT_EQ(again.error().code(), ErrorCode::kAlreadyExists);
+}
+
+// ---- The asynchronous data plane: a loop on its own thread, requests completed by an
+// IoEngine (io_uring, synchronous, or a manual one the test completes in any order). ----
+
+// Runs `loop` on a thread until stop() (or destruction).
+class LoopThread {
+ public:
+  explicit LoopThread(EventLoop& loop) : loop_(loop), thread_([this] { (void)loop_.run(); }) {}
+  ~LoopThread() { stop(); }
+  LoopThread(const LoopThread&) = delete;
+  LoopThread& operator=(const LoopThread&) = delete;
+  void stop() {
+    if (thread_.joinable()) {
+      loop_.stop();
+      thread_.join();
+    }
+  }
+
+ private:
+  EventLoop& loop_;
+  std::thread thread_;
+};
+
+bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds limit =
+                                                       std::chrono::milliseconds(5000)) {
+  auto end = std::chrono::steady_clock::now() + limit;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() > end) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return true;
+}
+
+// An IoEngine that holds every operation until the test completes it (by position among
+// those pending), running the syscall then. Thread-safe: the test completes, the loop reaps.
+class ManualEngine final : public block::IoEngine {
+ public:
+  struct Op {
+    block::IoOp op;
+    int fd;
+    std::vector<iovec> iov;
+    uint64_t offset, len;
+    int mode;
+    uint64_t cookie;
+  };
+  ManualEngine() : efd_(*EventFd::create()) {}
+  Result<void> submit(const block::IoRequest& r, uint64_t cookie) override {
+    std::lock_guard lock(mu_);
+    ops_.push_back({r.op, r.fd, {r.iov.begin(), r.iov.end()}, r.offset, r.len, r.fallocate_mode,
+                    cookie});
+    return ok();
+  }
+  std::vector<block::IoCompletion> reap() override {
+    std::lock_guard lock(mu_);
+    (void)efd_.read();
+    return std::exchange(done_, {});
+  }
+  int event_fd() const override { return efd_.fd(); }
+
+  std::vector<block::IoOp> pending() const {
+    std::lock_guard lock(mu_);
+    std::vector<block::IoOp> v;
+    for (const auto& o : ops_) v.push_back(o.op);
+    return v;
+  }
+  void complete(size_t index) {
+    std::lock_guard lock(mu_);
+    ASSERT_LT(index, ops_.size());
+    Op o = ops_[index];
+    ops_.erase(ops_.begin() + static_cast<std::ptrdiff_t>(index));
+    ssize_t n = 0;
+    switch (o.op) {
+      case block::IoOp::kRead:
+        n = ::preadv(o.fd, o.iov.data(), static_cast<int>(o.iov.size()), static_cast<off_t>(o.offset));
+        break;
+      case block::IoOp::kWrite:
+        n = ::pwritev(o.fd, o.iov.data(), static_cast<int>(o.iov.size()), static_cast<off_t>(o.offset));
+        break;
+      case block::IoOp::kFlush:
+        n = ::fdatasync(o.fd);
+        break;
+      case block::IoOp::kFallocate:
+        n = ::fallocate(o.fd, o.mode, static_cast<off_t>(o.offset), static_cast<off_t>(o.len));
+        break;
+    }
+    done_.push_back({o.cookie, n < 0 ? -errno : n});
+    ASSERT_TRUE(efd_.write());
+  }
+
+ private:
+  mutable std::mutex mu_;
+  EventFd efd_;
+  std::vector<Op> ops_;
+  std::vector<block::IoCompletion> done_;
+};
+
+constexpr uint64_t kHdrBase = 0x20000, kStatusBase = 0x30000, kDataBase = 0x50000;
+constexpr uint16_t kAsyncQueue = 64;
+
+uint64_t data_at(int i) { return kDataBase + uint64_t{4096} * static_cast<uint64_t>(i); }
+
+class AsyncBlockTest : public BlockDeviceTest {
+ protected:
+  void SetUp() override {
+    BlockDeviceTest::SetUp();
+    std::get<config::VirtioBlkDevice>(device_.spec).queue_size = kAsyncQueue;
+    ring_ = std::make_unique<testing::FakeRing>(*mem_, 0x10000, kAsyncQueue);
+    auto loop = EventLoop::create("blk-test");
+    ASSERT_TRUE(loop);
+    loop_ = std::move(*loop);
+  }
+  void TearDown() override {
+    thread_.reset();  // the device is destroyed with its loop stopped
+    // Destruction waits for I/O in flight: finish what a failed test left behind.
+    while (manual_ != nullptr && !manual_->pending().empty()) manual_->complete(0);
+    t_.reset();
+  }
+  // A device on the loop over a ManualEngine, which it returns.
+  ManualEngine* create_manual() {
+    auto engine = std::make_unique<ManualEngine>();
+    manual_ = engine.get();
+    create_on(*loop_, std::move(engine));
+    return manual_;
+  }
+  void run_loop() { thread_ = std::make_unique<LoopThread>(*loop_); }
+
+  // Publishes request `slot` (header, [data], status) without kicking.
+  void publish(int slot, uint32_t type, uint64_t sector, uint64_t data, uint32_t len,
+               bool writable) {
+    uint64_t hdr = kHdrBase + 16 * static_cast<uint64_t>(slot);
+    uint64_t st = kStatusBase + static_cast<uint64_t>(slot);
+    ASSERT_TRUE(mem_->write_obj(hdr, Header{type, 0, sector}));
+    ASSERT_TRUE(mem_->write_obj<uint8_t>(st, 0xEE));
+    std::vector<Desc> chain = {{hdr, sizeof(Header), false}};
+    if (len > 0) chain.push_back({data, len, writable});
+    chain.push_back({st, 1, true});
+    heads_[slot] = ring_->add_chain(chain);
+  }
+  void kick() { wr(kQueueNotify, 0); }
+  uint8_t status(int slot) { return *mem_->read_obj<uint8_t>(kStatusBase + static_cast<uint64_t>(slot)); }
+  bool wait_used(uint16_t n) {
+    return wait_until([&] { return ring_->used_idx() >= n; });
+  }
+  void fill_pattern(uint64_t addr, uint32_t len, uint8_t seed) {
+    std::vector<uint8_t> v(len);
+    for (uint32_t i = 0; i < len; ++i) v[i] = static_cast<uint8_t>(seed + i * 13);
+    ASSERT_TRUE(mem_->write(addr, v));
+  }
+  std::string guest_bytes(uint64_t addr, size_t len) {
+    std::string s(len, '\0');
+    EXPECT_TRUE(mem_->read(addr, std::span<uint8_t>(reinterpret_cast<uint8_t*>(s.data()), len)));
+    return s;
+  }
+
+  VirtualClock vclock_;  // for loops on virtual time; outlives them
+  std::unique_ptr<EventLoop> loop_;
+  std::unique_ptr<LoopThread> thread_;
+  std::map<int, uint16_t> heads_;
+  ManualEngine* manual_ = nullptr;  // owned by the device
+};
+
+// Over io_uring and the synchronous engine.
+class AsyncEngineTest : public AsyncBlockTest, public ::testing::WithParamInterface<bool> {
+ protected:
+  void SetUp() override {
+    AsyncBlockTest::SetUp();
+    drive_.aio = GetParam() ? config::AioMode::kIoUring : config::AioMode::kOff;
+  }
+  // Creates the device on the loop and starts it; false when io_uring is unavailable.
+  bool start() {
+    BlockDevice* dev = create_on(*loop_);
+    if (dev == nullptr) return false;
+    if (GetParam() && !dev->uses_uring()) return false;
+    EXPECT_TRUE(GetParam() || !dev->uses_uring());
+    run_loop();
+    bring_up();
+    return true;
+  }
+};
+
+TEST_P(AsyncEngineTest, ManyRequestsInFlightWriteThenReadBack) {
+  if (!start()) GTEST_SKIP() << "io_uring_setup failed on this host";
+  // 16 writes of 4 KiB to scattered sectors, all in flight together, then one flush.
+  constexpr int kN = 16;
+  for (int i = 0; i < kN; ++i) {
+    fill_pattern(data_at(i), 4096, static_cast<uint8_t>(i));
+    publish(i, blk::kTypeOut, static_cast<uint64_t>((kN - i) * 16), data_at(i), 4096, false);
+  }
+  publish(kN, blk::kTypeFlush, 0, 0, 0, false);
+  kick();
+  ASSERT_TRUE(wait_used(kN + 1));
+  for (int i = 0; i <= kN; ++i) EXPECT_EQ(status(i), blk::kStatusOk) << i;
+  for (int i = 0; i < kN; ++i) {
+    EXPECT_EQ(image_bytes(static_cast<uint64_t>((kN - i) * 16) * 512, 4096), guest_bytes(data_at(i), 4096))
+        << i;
+  }
+  // Read them back into other buffers, plus one past the end (IOERR) and a GET_ID.
+  ASSERT_TRUE(mem_->fill(data_at(kN), 0, 4096 * kN));
+  for (int i = 0; i < kN; ++i) {
+    publish(kN + 1 + i, blk::kTypeIn, static_cast<uint64_t>((kN - i) * 16), data_at(kN + i), 4096, true);
+  }
+  publish(2 * kN + 1, blk::kTypeIn, kImageSize / 512, data_at(0), 512, true);
+  kick();
+  ASSERT_TRUE(wait_used(2 * kN + 2));
+  for (int i = 0; i < kN; ++i) {
+    EXPECT_EQ(status(kN + 1 + i), blk::kStatusOk);
+    EXPECT_EQ(guest_bytes(data_at(kN + i), 4096), guest_bytes(data_at(i), 4096)) << i;
+  }
+  EXPECT_EQ(status(2 * kN + 1), blk::kStatusIoErr);
+  // Used lengths: reads report data + status, writes the status byte only.
+  std::map<uint32_t, uint32_t> len_by_head;
+  for (uint16_t u = 0; u < 2 * kN + 2; ++u) len_by_head[ring_->used_elem(u).first] = ring_->used_elem(u).second;
+  EXPECT_EQ(len_by_head[heads_[kN + 1]], 4097U);
+  EXPECT_GE(irq_.edges.load(), 1);
+}
+
+TEST_P(AsyncEngineTest, KickFromAnotherThreadAndDiscardSegments) {
+  if (!start()) GTEST_SKIP() << "io_uring_setup failed on this host";
+  struct Seg {
+    uint64_t sector;
+    uint32_t num, flags;
+  };
+  // Two write-zeroes segments and, separately, a discard with two segments.
+  ASSERT_TRUE(mem_->write_obj(data_at(0), Seg{8, 8, 0}));
+  ASSERT_TRUE(mem_->write_obj(data_at(0) + 16, Seg{32, 8, 1}));
+  ASSERT_TRUE(mem_->write_obj(data_at(1), Seg{64, 8, 0}));
+  ASSERT_TRUE(mem_->write_obj(data_at(1) + 16, Seg{128, 16, 0}));
+  publish(0, blk::kTypeWriteZeroes, 0, data_at(0), 32, false);
+  publish(1, blk::kTypeDiscard, 0, data_at(1), 32, false);
+  // Unmap on a discard is UNSUPP (§5.2.6.2); a partial segment is IOERR.
+  ASSERT_TRUE(mem_->write_obj(data_at(2), Seg{0, 8, 1}));
+  publish(2, blk::kTypeDiscard, 0, data_at(2), 16, false);
+  publish(3, blk::kTypeDiscard, 0, data_at(2), 12, false);
+  kick();  // from this (non-loop) thread: posted to the loop
+  ASSERT_TRUE(wait_used(4));
+  EXPECT_EQ(status(0), blk::kStatusOk);
+  EXPECT_EQ(status(1), blk::kStatusOk);
+  EXPECT_EQ(status(2), blk::kStatusUnsupp);
+  EXPECT_EQ(status(3), blk::kStatusIoErr);
+  for (uint64_t sector : {8, 32, 64, 128, 136}) {
+    EXPECT_EQ(image_bytes(sector * 512, 4096), std::string(4096, '\0')) << sector;
+  }
+  EXPECT_EQ(image_bytes(16 * 512, 512), std::string(512, '\x5a'));
+  EXPECT_EQ(image_bytes(144 * 512, 512), std::string(512, '\x5a'));
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, AsyncEngineTest, ::testing::Values(true, false),
+                         [](const auto& p) { return p.param ? "uring" : "sync"; });
+
+TEST_F(AsyncBlockTest, DirectIoBouncesUnalignedBuffersUntilCompletion) {
+  drive_.direct = true;
+  drive_.aio = config::AioMode::kIoUring;
+  create_on(*loop_);
+  run_loop();
+  bring_up();
+  // Guest buffers 512 bytes off a page: every transfer needs the aligned bounce buffer.
+  uint64_t buf = data_at(0) + 512;
+  fill_pattern(buf, 8192, 3);
+  publish(0, blk::kTypeOut, 8, buf, 8192, false);  // aligned file range, unaligned memory
+  fill_pattern(data_at(4) + 512, 1024, 9);
+  publish(1, blk::kTypeOut, 33, data_at(4) + 512, 1024, false);  // partial blocks: RMW
+  kick();
+  ASSERT_TRUE(wait_used(2));
+  EXPECT_EQ(status(0), blk::kStatusOk);
+  EXPECT_EQ(status(1), blk::kStatusOk);
+  EXPECT_EQ(image_bytes(8 * 512, 8192), guest_bytes(buf, 8192));
+  EXPECT_EQ(image_bytes(33 * 512, 1024), guest_bytes(data_at(4) + 512, 1024));
+  EXPECT_EQ(image_bytes(32 * 512, 512), std::string(512, '\x5a'));
+  EXPECT_EQ(image_bytes(35 * 512, 512), std::string(512, '\x5a'));
+  // Read 3 sectors from an unaligned offset into an unaligned buffer.
+  ASSERT_TRUE(mem_->fill(data_at(8), 0, 8192));
+  publish(2, blk::kTypeIn, 32, data_at(8) + 512, 1536, true);
+  kick();
+  ASSERT_TRUE(wait_used(3));
+  EXPECT_EQ(status(2), blk::kStatusOk);
+  EXPECT_EQ(guest_bytes(data_at(8) + 512, 1536), image_bytes(32 * 512, 1536));
+  EXPECT_EQ(guest_bytes(data_at(8), 512), std::string(512, '\0'));  // nothing outside
+}
+
+TEST_F(AsyncBlockTest, CompletionsInAnyOrderReachTheUsedRingAsTheyArrive) {
+  ManualEngine* eng = create_manual();
+  run_loop();
+  bring_up();
+  constexpr int kN = 8;
+  ASSERT_TRUE(mem_->fill(data_at(0), 0, 4096 * kN));
+  for (int i = 0; i < kN; ++i) {
+    std::string pat(4096, static_cast<char>('a' + i));
+    int fd = ::open(image_.c_str(), O_WRONLY | O_CLOEXEC);
+    ASSERT_EQ(::pwrite(fd, pat.data(), pat.size(), i * 4096), 4096);
+    ::close(fd);
+    publish(i, blk::kTypeIn, static_cast<uint64_t>(i) * 8, data_at(i), 4096, true);
+  }
+  kick();
+  ASSERT_TRUE(wait_until([&] { return eng->pending().size() == kN; }));
+  EXPECT_EQ(ring_->used_idx(), 0);
+  // Complete newest first: the used ring fills in that order.
+  for (int k = kN - 1; k >= 0; --k) {
+    eng->complete(static_cast<size_t>(k));
+    ASSERT_TRUE(wait_used(static_cast<uint16_t>(kN - k)));
+    auto used = ring_->used_elem(static_cast<uint16_t>(kN - 1 - k));
+    EXPECT_EQ(used.first, heads_[k]);
+    EXPECT_EQ(used.second, 4097U);
+    EXPECT_EQ(status(k), blk::kStatusOk);
+    EXPECT_EQ(guest_bytes(data_at(k), 4096), std::string(4096, static_cast<char>('a' + k)));
+  }
+}
+
+TEST_F(AsyncBlockTest, FlushWaitsForTheWritesBeforeIt) {
+  ManualEngine* eng = create_manual();
+  run_loop();
+  bring_up();
+  fill_pattern(data_at(0), 4096, 1);
+  publish(0, blk::kTypeOut, 0, data_at(0), 4096, false);   // W1
+  publish(1, blk::kTypeOut, 8, data_at(0), 4096, false);   // W2
+  publish(2, blk::kTypeFlush, 0, 0, 0, false);             // F: after W1, W2
+  publish(3, blk::kTypeOut, 16, data_at(0), 4096, false);  // W3: not before F
+  kick();
+  using block::IoOp;
+  ASSERT_TRUE(wait_until([&] { return eng->pending().size() == 3; }));
+  EXPECT_EQ(eng->pending(), (std::vector<IoOp>{IoOp::kWrite, IoOp::kWrite, IoOp::kWrite}));
+  eng->complete(2);  // W3
+  ASSERT_TRUE(wait_used(1));
+  EXPECT_EQ(eng->pending(), (std::vector<IoOp>{IoOp::kWrite, IoOp::kWrite}));
+  eng->complete(0);  // W1
+  ASSERT_TRUE(wait_used(2));
+  EXPECT_EQ(eng->pending(), (std::vector<IoOp>{IoOp::kWrite}));
+  eng->complete(0);  // W2: the flush goes out now
+  ASSERT_TRUE(wait_used(3));
+  EXPECT_EQ(eng->pending(), (std::vector<IoOp>{IoOp::kFlush}));
+  EXPECT_EQ(status(2), 0xEE);
+  eng->complete(0);
+  ASSERT_TRUE(wait_used(4));
+  EXPECT_EQ(ring_->used_elem(3).first, heads_[2]);
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(status(i), blk::kStatusOk);
+}
+
+TEST_F(AsyncBlockTest, ResetWaitsForRequestsInFlightAndDropsThem) {
+  ManualEngine* eng = create_manual();
+  run_loop();
+  bring_up();
+  for (int i = 0; i < 4; ++i) publish(i, blk::kTypeIn, static_cast<uint64_t>(i), data_at(i), 512, true);
+  kick();
+  ASSERT_TRUE(wait_until([&] { return eng->pending().size() == 4; }));
+  std::atomic<bool> reset_done = false;
+  std::thread vcpu([&] {
+    wr(mmio_reg::kStatus, 0);  // the driver resets the device
+    reset_done = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_FALSE(reset_done.load());  // the reads still target guest memory
+  for (int i = 0; i < 4; ++i) eng->complete(0);
+  vcpu.join();
+  EXPECT_TRUE(reset_done.load());
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // let the loop reap
+  EXPECT_EQ(ring_->used_idx(), 0);  // nothing was pushed into the reset queue
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(status(i), 0xEE);
+  // The device comes back on a fresh ring.
+  ring_ = std::make_unique<testing::FakeRing>(*mem_, 0x10000, kAsyncQueue);
+  ASSERT_TRUE(mem_->fill(0x10000, 0, 0x10000));
+  bring_up();
+  publish(0, blk::kTypeGetId, 0, data_at(0), 20, true);
+  kick();
+  ASSERT_TRUE(wait_used(1));
+  EXPECT_EQ(status(0), blk::kStatusOk);
+}
+
+TEST_F(AsyncBlockTest, ThrottledRequestsResumeOnTheTimerWithoutAKick) {
+  VirtualClock& clock = vclock_;
+  auto loop = EventLoop::create("blk-virtual", clock);
+  ASSERT_TRUE(loop);
+  loop_ = std::move(*loop);
+  drive_.iops_total = 2;  // a bucket of 2 tokens, one more every 500 ms
+  drive_.aio = config::AioMode::kOff;
+  create_on(*loop_, nullptr, clock);
+  run_loop();
+  bring_up();
+  for (int i = 0; i < 4; ++i) publish(i, blk::kTypeIn, 0, data_at(i), 512, true);
+  kick();
+  ASSERT_TRUE(wait_used(2));
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  EXPECT_EQ(ring_->used_idx(), 2);
+  clock.advance(std::chrono::milliseconds(400));
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  EXPECT_EQ(ring_->used_idx(), 2);  // no token yet
+  clock.advance(std::chrono::milliseconds(100));
+  ASSERT_TRUE(wait_used(3));  // the timer ran the held request, no kick needed
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  EXPECT_EQ(ring_->used_idx(), 3);
+  clock.advance(std::chrono::milliseconds(500));
+  ASSERT_TRUE(wait_used(4));
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(status(i), blk::kStatusOk);
+}
+
+TEST_F(AsyncBlockTest, DetectZeroesTurnsZeroWritesIntoHoles) {
+  drive_.detect_zeroes = config::DetectZeroes::kUnmap;
+  drive_.aio = config::AioMode::kOff;
+  // A file with allocated blocks, so that the punched hole shows in st_blocks.
+  create_on(*loop_);
+  run_loop();
+  bring_up();
+  struct stat before {};
+  ASSERT_EQ(::stat(image_.c_str(), &before), 0);
+  ASSERT_TRUE(mem_->fill(data_at(0), 0, 65536));
+  publish(0, blk::kTypeOut, 128, data_at(0), 65536, false);
+  fill_pattern(data_at(16), 4096, 1);
+  publish(1, blk::kTypeOut, 0, data_at(16), 4096, false);  // not zero: a plain write
+  kick();
+  ASSERT_TRUE(wait_used(2));
+  EXPECT_EQ(status(0), blk::kStatusOk);
+  EXPECT_EQ(image_bytes(128 * 512, 65536), std::string(65536, '\0'));
+  EXPECT_EQ(image_bytes(0, 4096), guest_bytes(data_at(16), 4096));
+  struct stat after {};
+  ASSERT_EQ(::stat(image_.c_str(), &after), 0);
+  EXPECT_LT(after.st_blocks, before.st_blocks);  // unmap: the range became a hole
 }
 
 }  // namespace

@@ -183,7 +183,6 @@ void BlockDevice::attach_loop(EventLoop* loop) {
     return;
   }
   std::lock_guard lock(mu_);
-  loop_ = loop;
   if (aio_ == config::AioMode::kNative || aio_ == config::AioMode::kIoUring) {
     uint32_t want = std::bit_ceil(std::max<uint32_t>(num_queues_ * queue_size_, 16));
     auto uring = block::make_uring_engine(std::min(want, kUringMaxEntries));
@@ -195,6 +194,21 @@ void BlockDevice::attach_loop(EventLoop* loop) {
                                  id_, uring.error());
     }
   }
+  register_engine_locked(loop);
+}
+
+void BlockDevice::attach_loop(EventLoop* loop, std::unique_ptr<block::IoEngine> engine) {
+  if (loop == nullptr || !engine) {
+    return;
+  }
+  std::lock_guard lock(mu_);
+  engine_ = std::move(engine);
+  uring_ = false;
+  register_engine_locked(loop);
+}
+
+void BlockDevice::register_engine_locked(EventLoop* loop) {
+  loop_ = loop;
   // Registration runs on the loop thread, which may already be running (an iothread).
   std::weak_ptr<int> alive = alive_;
   int fd = engine_->event_fd();
