@@ -116,7 +116,9 @@ void ConsoleDevice::queue_control_locked(uint32_t id, uint16_t event, uint16_t v
   ControlMessage msg{id, event, value};
   std::string bytes(sizeof(msg) + extra.size(), '\0');
   std::memcpy(bytes.data(), &msg, sizeof(msg));
-  std::memcpy(bytes.data() + sizeof(msg), extra.data(), extra.size());
+  if (!extra.empty()) {
+    std::memcpy(bytes.data() + sizeof(msg), extra.data(), extra.size());
+  }
   control_out_.push_back(std::move(bytes));
 }
 
