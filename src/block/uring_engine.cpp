@@ -36,6 +36,10 @@ class UringEngine final : public IoEngine {
 
   Result<void> submit(const IoRequest& r, uint64_t cookie) override {
     io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+    if (sqe == nullptr && queued_ > 0) {  // a full batch: hand it over and retry
+      SV_RETURN_IF_ERROR(flush());
+      sqe = io_uring_get_sqe(&ring_);
+    }
     if (sqe == nullptr) {
       return errorf(ErrorCode::kIo, "io_uring submission queue full");
     }
@@ -55,11 +59,14 @@ class UringEngine final : public IoEngine {
         break;
     }
     io_uring_sqe_set_data64(sqe, cookie);
-    int rc = io_uring_submit(&ring_);
-    if (rc < 0) {
-      return std::unexpected(Error::from_errno("io_uring_submit", -rc));
-    }
-    return ok();
+    ++queued_;
+    return plugged_ ? ok() : flush();
+  }
+
+  void plug() override { plugged_ = true; }
+  Result<void> unplug() override {
+    plugged_ = false;
+    return queued_ > 0 ? flush() : ok();
   }
 
   std::vector<IoCompletion> reap() override {
@@ -76,8 +83,19 @@ class UringEngine final : public IoEngine {
   int event_fd() const override { return efd_.fd(); }
 
  private:
+  Result<void> flush() {
+    int rc = io_uring_submit(&ring_);
+    if (rc < 0) {  // what stays queued goes with the next flush
+      return std::unexpected(Error::from_errno("io_uring_submit", -rc));
+    }
+    queued_ = 0;
+    return ok();
+  }
+
   io_uring ring_{};
   bool initialised_ = false;
+  bool plugged_ = false;
+  unsigned queued_ = 0;  // prepared, not yet handed to the kernel
   EventFd efd_;
 };
 

@@ -7,8 +7,10 @@
 // arrives. event_fd() becomes readable when completions are ready; reap() returns them
 // (result = bytes transferred or -errno, as the syscall would). Two implementations:
 // io_uring (liburing; aio=io_uring / native) and a synchronous fallback (aio=off, or when
-// io_uring is unavailable) that completes inside submit(). Owned by one data plane; all
-// calls on its thread. Failure: create/submit errors as Result; per-operation errors in
+// io_uring is unavailable) that completes inside submit(). Between plug() and unplug()
+// the io_uring engine only queues submissions and unplug() hands them to the kernel in one
+// system call (the synchronous engine ignores both). Owned by one data plane; its calls
+// are serialised by the owner (on its loop thread, or under the owner's lock). Failure: create/submit errors as Result; per-operation errors in
 // the completion.
 #pragma once
 
@@ -44,6 +46,9 @@ class IoEngine {
   virtual ~IoEngine() = default;
   virtual Result<void> submit(const IoRequest& req, uint64_t cookie) = 0;
   virtual std::vector<IoCompletion> reap() = 0;
+  // Batching: after plug(), submit() may leave operations queued until unplug().
+  virtual void plug() {}
+  virtual Result<void> unplug() { return ok(); }
   [[nodiscard]] virtual int event_fd() const = 0;
 };
 

@@ -120,6 +120,7 @@ class BlockDevice final : public VirtioDevice {
   void finish(uint64_t id, uint8_t status);
   void on_completion(const block::IoCompletion& c);
   void reap_locked();
+  void unplug_locked();
   void run_until_idle_locked();
   void drain_locked();
   void signal_used_locked();

@@ -267,13 +267,17 @@ void BlockDevice::queue_notify(uint32_t queue) {
     loop_->post([this, alive, queue] {
       if (alive.expired()) return;
       std::lock_guard lock(mu_);
+      engine_->plug();
       process_locked(queue);
+      unplug_locked();
       signal_used_locked();
     });
     return;
   }
   std::lock_guard lock(mu_);
+  engine_->plug();
   process_locked(queue);
+  unplug_locked();
   if (loop_ == nullptr) {
     run_until_idle_locked();
   }
@@ -352,12 +356,14 @@ void BlockDevice::arm_throttle_timer_locked() {
     std::lock_guard lock(mu_);
     if (epoch != epoch_) return;
     timer_armed_ = false;
+    engine_->plug();
     for (uint32_t q = 0; q < qstate_.size(); ++q) {
       if (qstate_[q].throttled) {
         qstate_[q].throttled = false;
         process_locked(q);
       }
     }
+    unplug_locked();
     signal_used_locked();
   });
 }
@@ -607,6 +613,11 @@ void BlockDevice::on_completion(const block::IoCompletion& c) {
   Request& req = *it->second;
   switch (req.kind) {
     case Request::Kind::kRw:
+      if (c.result == -EINTR || c.result == -EAGAIN) {
+        if (engine_->submit({req.op, file_->fd(), req.iov, req.offset, 0, 0}, c.cookie)) {
+          return;
+        }
+      }
       if (c.result <= 0) {
         SV_LOG_RATELIMITED(logger(kLoggerVirtio), spdlog::level::warn,
                            "virtio-blk {}: {} {:#x}: {}", id_,
@@ -696,6 +707,7 @@ void BlockDevice::finish(uint64_t id, uint8_t status) {
 }
 
 void BlockDevice::reap_locked() {
+  engine_->plug();  // resubmissions, released flushes and resumed queues go out together
   for (const auto& c : engine_->reap()) {
     on_completion(c);
   }
@@ -705,7 +717,15 @@ void BlockDevice::reap_locked() {
       process_locked(q);
     }
   }
+  unplug_locked();
   signal_used_locked();
+}
+
+void BlockDevice::unplug_locked() {
+  if (auto r = engine_->unplug(); !r) {
+    SV_LOG_RATELIMITED(logger(kLoggerVirtio), spdlog::level::warn, "virtio-blk {}: submit: {}",
+                       id_, r.error());
+  }
 }
 
 void BlockDevice::run_until_idle_locked() {
@@ -751,6 +771,7 @@ void BlockDevice::drain_locked() {
   auto busy = [this] {
     return std::ranges::any_of(inflight_, [](const auto& kv) { return kv.second->pending > 0; });
   };
+  (void)engine_->unplug();
   bool warned = false;
   while (busy()) {
     pollfd p{engine_->event_fd(), POLLIN, 0};
