@@ -21,8 +21,11 @@ MicroVm::~MicroVm() {
   // backend and IRQ lines by reference) go before what they reference.
   for (auto& v : vcpus_) v->stop();
   vcpus_.clear();
+  if (iothreads_) iothreads_->stop();
+  kicks_.clear();
   pio_.reset();
   mmio_.reset();
+  virtio_.reset();
   debug_port_.reset();
   devices_.clear();
   serial_backend_.reset();
@@ -35,6 +38,7 @@ Result<void> MicroVm::start(bool paused) {
   if (state_ != MachineState::kCreated) {
     return errorf(ErrorCode::kInvalidArgument, "machine is {}, not created", to_string(state_));
   }
+  if (iothreads_) SV_RETURN_IF_ERROR(iothreads_->start());
   for (auto& v : vcpus_) SV_RETURN_IF_ERROR(v->start(paused));
   state_ = paused ? MachineState::kPaused : MachineState::kRunning;
   logger(kLoggerMachine)->info("microvm started ({} vCPUs{})", vcpus_.size(),
@@ -130,6 +134,14 @@ void MicroVm::guest_stopped(uint32_t vcpu, bool poweroff, const std::string& wha
 void MicroVm::vcpu_fatal(uint32_t vcpu, const std::string& message) {
   logger(kLoggerVcpu)->error("vcpu {}: {}", vcpu, message);
   post_shutdown(ShutdownReason::kFatalError, fmt::format("vcpu {}: {}", vcpu, message));
+}
+
+std::vector<IoThreadStatus> MicroVm::iothreads() const {
+  std::vector<IoThreadStatus> out;
+  if (iothreads_) {
+    for (const auto& t : iothreads_->info()) out.push_back(IoThreadStatus{t.id, t.tid});
+  }
+  return out;
 }
 
 std::vector<VcpuStatus> MicroVm::vcpus() const {

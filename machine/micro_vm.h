@@ -5,7 +5,8 @@
 // RAM from 0 (up to 3 GiB, the rest from 4 GiB); in-kernel PIC/IOAPIC/LAPIC + PIT; a 16550
 // at 0x3F8/IRQ 4 on the -serial chardev; an i8042 at 0x60/0x64 (0xFE to 0x64 = reboot);
 // port 0x61 reading 0x20; the boot debug port 0x3FF; ACPI power registers at 0x600; the
-// virtio-mmio window allocator; ACPI tables (acpi=on, the default) or a kernel-cmdline
+// virtio-mmio devices (VirtioMmioSet: irqfd interrupts, ioeventfd kicks on the main loop or
+// their iothread); ACPI tables (acpi=on, the default) or a kernel-cmdline
 // announcement (acpi=off); the MP table; direct 64-bit Linux boot. Guest reboot and
 // poweroff both end the VM (exit 0); a fatal vCPU error ends it with exit code 2.
 // Threads: the Machine methods on the main loop thread; VcpuExitHandler methods on vCPU
@@ -18,9 +19,10 @@
 #include <optional>
 #include <vector>
 
+#include "machine/iothreads.h"
 #include "machine/kvm_irq_line.h"
 #include "machine/vcpu_thread.h"
-#include "machine/virtio_mmio_slots.h"
+#include "machine/virtio_mmio_set.h"
 #include "stratovirt/devices/char_backend.h"
 #include "stratovirt/hypervisor/kvm.h"
 #include "stratovirt/machine/machine.h"
@@ -46,6 +48,7 @@ class MicroVm final : public Machine, private VcpuExitHandler {
   MachineState state() const override { return state_; }
   std::optional<ShutdownEvent> shutdown_event() const override { return shutdown_; }
   std::vector<VcpuStatus> vcpus() const override;
+  std::vector<IoThreadStatus> iothreads() const override;
 
   const memory::GuestMemory& guest_memory() const { return memory_; }
   bool acpi() const { return acpi_; }
@@ -58,6 +61,7 @@ class MicroVm final : public Machine, private VcpuExitHandler {
   Result<void> realize(const config::VmConfig& cfg, const hypervisor::Kvm& kvm);
   Result<void> realize_memory(const config::VmConfig& cfg);
   Result<void> realize_devices(const config::VmConfig& cfg);
+  Result<void> realize_virtio(const config::VmConfig& cfg);
   Result<void> realize_boot(const config::VmConfig& cfg);
   Result<void> realize_vcpus(const config::VmConfig& cfg, const hypervisor::Kvm& kvm);
 
@@ -78,8 +82,10 @@ class MicroVm final : public Machine, private VcpuExitHandler {
   memory::GuestMemory memory_;
   std::unique_ptr<Bus> pio_ = Bus::create("pio");
   std::unique_ptr<Bus> mmio_ = Bus::create("mmio");
-  VirtioMmioSlots virtio_slots_;
-  std::vector<std::unique_ptr<KvmIrqLine>> irq_lines_;
+  std::vector<std::unique_ptr<IrqLine>> irq_lines_;
+  std::unique_ptr<IoThreads> iothreads_;
+  std::unique_ptr<VirtioMmioSet> virtio_;
+  std::vector<std::unique_ptr<IoEventKick>> kicks_;
   std::unique_ptr<CharBackend> serial_backend_;
   std::vector<std::shared_ptr<void>> devices_;  // keeps device models alive (typed on the buses)
   std::shared_ptr<devices::BootDebugPort> debug_port_;

@@ -38,6 +38,7 @@ Result<void> MicroVm::realize(const config::VmConfig& cfg, const hypervisor::Kvm
   SV_RETURN_IF_ERROR(vm_.create_pit2());
   SV_RETURN_IF_ERROR(realize_memory(cfg));
   SV_RETURN_IF_ERROR(realize_devices(cfg));
+  SV_RETURN_IF_ERROR(realize_virtio(cfg));
   SV_RETURN_IF_ERROR(realize_boot(cfg));
   return realize_vcpus(cfg, kvm);
 }
@@ -70,7 +71,7 @@ Result<void> MicroVm::realize_memory(const config::VmConfig& cfg) {
 }
 
 Result<void> MicroVm::realize_devices(const config::VmConfig& cfg) {
-  auto irq_line = [this](uint32_t gsi) -> KvmIrqLine& {
+  auto irq_line = [this](uint32_t gsi) -> IrqLine& {
     irq_lines_.push_back(std::make_unique<KvmIrqLine>(vm_, gsi));
     return *irq_lines_.back();
   };
@@ -111,6 +112,33 @@ Result<void> MicroVm::realize_devices(const config::VmConfig& cfg) {
   return ok();
 }
 
+Result<void> MicroVm::realize_virtio(const config::VmConfig& cfg) {
+  SV_ASSIGN_OR_RETURN(iothreads_, IoThreads::create(cfg));
+  VirtioMmioHost host;
+  host.mmio = mmio_.get();
+  host.memory = &memory_;
+  host.devices = {&cfg, &loop_, &real_clock()};
+  host.irq_line = [this](uint32_t gsi) -> IrqLine* {
+    auto line = KvmIrqfdLine::create(vm_, gsi);
+    if (line) {
+      irq_lines_.push_back(std::move(*line));
+    } else {
+      logger(kLoggerMachine)->warn("irq {}: no irqfd ({}); using KVM_IRQ_LINE", gsi, line.error());
+      irq_lines_.push_back(std::make_unique<KvmIrqLine>(vm_, gsi));
+    }
+    return irq_lines_.back().get();
+  };
+  host.iothread = [this](std::string_view id) { return iothreads_->find(id); };
+  host.bind_kick = [this](uint64_t addr, uint32_t queue, EventLoop& loop,
+                          std::function<void()> kick) -> Result<void> {
+    SV_ASSIGN_OR_RETURN(auto k, IoEventKick::create(vm_, addr, queue, loop, std::move(kick)));
+    kicks_.push_back(std::move(k));
+    return ok();
+  };
+  virtio_ = std::make_unique<VirtioMmioSet>(std::move(host));
+  return virtio_->realize(cfg);
+}
+
 Result<void> MicroVm::realize_boot(const config::VmConfig& cfg) {
   cmdline_ = cfg.boot.cmdline;
   uint64_t rsdp = 0;
@@ -118,14 +146,14 @@ Result<void> MicroVm::realize_boot(const config::VmConfig& cfg) {
     devices::MicroVmAcpiParams params;
     params.cpu_count = cfg.smp.cpus;
     params.serial = cfg.serial.has_value();
-    for (const auto& s : virtio_slots_.announced()) {
+    for (const auto& s : virtio_->slots().announced()) {
       params.virtio_mmio.push_back({s.base, static_cast<uint32_t>(s.size), s.irq});
     }
     SV_ASSIGN_OR_RETURN(devices::AcpiTables tables, devices::build_microvm_acpi(params));
     for (const auto& blob : tables.blobs) SV_RETURN_IF_ERROR(memory_.write(blob.gpa, blob.bytes));
     rsdp = tables.rsdp_addr;
   } else {
-    std::string fragment = virtio_slots_.cmdline_fragment();
+    std::string fragment = virtio_->slots().cmdline_fragment();
     if (!fragment.empty()) cmdline_ += (cmdline_.empty() ? "" : " ") + fragment;
   }
   auto mp = x86::build_mp_table(cfg.smp.cpus, x86::kMpTableAddr);

@@ -8,7 +8,7 @@
 // Used by every machine that has virtio-mmio slots (MicroVm on KVM, the `-accel test`
 // machine). Main thread, at realize time only.
 // Failure: the open/lock error of the host resource, with the device id as context;
-// kUnimplemented for a virtio-mmio driver that has no model yet.
+// kNotSupported for a virtio-mmio driver that has no model yet.
 #pragma once
 
 #include <memory>

@@ -39,6 +39,22 @@ Result<VirtioMmioSlot> VirtioMmioSlots::take_replaceable(SlotKind kind) {
                 kind == SlotKind::kReplaceableNet ? "net" : "blk");
 }
 
+Result<VirtioMmioSlot> VirtioMmioSlots::take_replaceable_at(SlotKind kind, uint32_t index) {
+  uint32_t seen = 0;
+  for (auto& s : slots_) {
+    if (s.kind != kind) continue;
+    if (seen++ != index) continue;
+    if (s.in_use) {
+      return errorf(ErrorCode::kAlreadyExists, "virtio-mmio: replaceable slot {} is taken",
+                    index);
+    }
+    s.in_use = true;
+    return s;
+  }
+  return errorf(ErrorCode::kOutOfRange, "virtio-mmio: no replaceable slot {} (there are {})",
+                index, seen);
+}
+
 Result<VirtioMmioSlot> VirtioMmioSlots::allocate() {
   SV_RETURN_IF_ERROR(append(SlotKind::kOther));
   slots_.back().in_use = true;

@@ -47,6 +47,9 @@ class VirtioMmioSlots {
 
   // The next free replaceable slot of `kind` (kReplaceableBlk / kReplaceableNet).
   Result<VirtioMmioSlot> take_replaceable(SlotKind kind);
+  // Replaceable slot number `index` of `kind` (Kata's addr=): kOutOfRange past the last,
+  // kAlreadyExists when taken.
+  Result<VirtioMmioSlot> take_replaceable_at(SlotKind kind, uint32_t index);
   // A new window after every slot handed out so far.
   Result<VirtioMmioSlot> allocate();
 

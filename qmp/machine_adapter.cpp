@@ -88,6 +88,12 @@ std::vector<VcpuInfo> MachineAdapter::vcpus() const {
   return out;
 }
 
+std::vector<IothreadInfo> MachineAdapter::iothreads() const {
+  std::vector<IothreadInfo> out;
+  for (const auto& t : machine_.iothreads()) out.push_back(IothreadInfo{t.id, t.host_tid});
+  return out;
+}
+
 std::optional<std::vector<HotpluggableCpu>> MachineAdapter::hotpluggable_cpus() const {
   return topology_cpus(config_.smp, vcpus());
 }

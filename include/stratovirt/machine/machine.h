@@ -49,6 +49,12 @@ struct VcpuStatus {
   int64_t host_tid = 0;  // 0 until the vCPU thread has started
 };
 
+// One -object iothread (QMP query-iothreads).
+struct IoThreadStatus {
+  std::string id;
+  int64_t host_tid = 0;  // 0 until the thread has started
+};
+
 std::string_view to_string(MachineState s);
 std::string_view to_string(ShutdownReason r);
 
@@ -74,6 +80,8 @@ class Machine {
   virtual std::optional<ShutdownEvent> shutdown_event() const = 0;
   // Every created vCPU, in index order.
   virtual std::vector<VcpuStatus> vcpus() const = 0;
+  // Every -object iothread, in command-line order (none on machines without them).
+  virtual std::vector<IoThreadStatus> iothreads() const { return {}; }
 };
 
 }  // namespace stratovirt::machine

@@ -10,8 +10,7 @@
 // ShutdownListener; the exit code stays in machine.shutdown_event(). StratoVirt's microvm
 // rules: system_powerdown powers off at once (reported as a guest shutdown, as if the
 // guest had obeyed the button) and system_reset is a shutdown.
-// What machine::Machine does not expose yet is reported empty: vCPU thread ids, iothreads,
-// pty chardevs (only the monitors given here), balloon (not active).
+// What machine::Machine does not expose yet is reported empty: pty chardevs (only the monitors given here), balloon (not active).
 // Threads: main loop thread. Failure: the machine's pause/resume errors are passed on.
 #pragma once
 
@@ -40,7 +39,7 @@ class MachineAdapter final : public MachineControl {
 
   std::vector<VcpuInfo> vcpus() const override;
   std::optional<std::vector<HotpluggableCpu>> hotpluggable_cpus() const override;
-  std::vector<IothreadInfo> iothreads() const override { return {}; }
+  std::vector<IothreadInfo> iothreads() const override;
   std::vector<ChardevInfo> chardevs() const override { return chardevs_; }
   std::optional<uint64_t> balloon_actual() const override { return std::nullopt; }
   Result<void> set_balloon_target(uint64_t) override;

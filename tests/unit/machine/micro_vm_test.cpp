@@ -229,5 +229,83 @@ TEST_F(MicroVmTest, NotAKernelRefused) {
   EXPECT_NE(m.error().message().find("not a kernel image"), std::string::npos);
 }
 
+
+// Maps 0xF000_0000..0xF020_0000 (a 2 MiB page in a new PD for the 3..4 GiB range), then
+// reads the virtio-mmio magic and device id of the first window; prints 'Y' when they
+// are "virt" and 2 (virtio-blk), 'N' otherwise, then resets through the i8042.
+const std::vector<uint8_t> kProbeVirtioBlk = {
+    0xB8, 0x03, 0x00, 0x04, 0x00,                          // mov eax, 0x40003 (PD | P | RW)
+    0x48, 0x89, 0x04, 0x25, 0x18, 0xA0, 0x00, 0x00,        // mov [0xA018], rax (PDPT[3])
+    0xB8, 0x83, 0x00, 0x00, 0xF0,                          // mov eax, 0xF0000083 (2 MiB page)
+    0x48, 0x89, 0x04, 0x25, 0x00, 0x0C, 0x04, 0x00,        // mov [0x40C00], rax (PD[0x180])
+    0x48, 0xBB, 0x00, 0x00, 0x10, 0xF0, 0, 0, 0, 0,        // mov rbx, 0xF0100000
+    0x8B, 0x03,                                            // mov eax, [rbx]
+    0x3D, 0x76, 0x69, 0x72, 0x74,                          // cmp eax, "virt"
+    0x75, 0x15,                                            // jne bad
+    0x8B, 0x43, 0x08,                                      // mov eax, [rbx + 8]
+    0x83, 0xF8, 0x02,                                      // cmp eax, 2
+    0x75, 0x0D,                                            // jne bad
+    0x66, 0xBA, 0xF8, 0x03, 0xB0, 0x59, 0xEE,              // 'Y' to the UART
+    0xB0, 0xFE, 0xE6, 0x64, 0xEB, 0xFE,                    // i8042 reset
+    0x66, 0xBA, 0xF8, 0x03, 0xB0, 0x4E, 0xEE,              // bad: 'N' to the UART
+    0xB0, 0xFE, 0xE6, 0x64, 0xEB, 0xFE,                    // i8042 reset
+};
+
+TEST_F(MicroVmTest, VirtioBlkWindowAnsweredOnMmio) {
+  use_kernel(kProbeVirtioBlk);
+  use_serial_file();
+  std::string image = dir_ + "/disk.img";
+  std::ofstream(image).put('\0');
+  ASSERT_EQ(::truncate(image.c_str(), 1 << 20), 0);
+  config::DriveConfig drive;
+  drive.id = "d0";
+  drive.file = image;
+  drive.direct = false;
+  cfg_.drives.push_back(drive);
+  cfg_.objects.push_back(config::IothreadObject{"io0"});
+  config::DeviceConfig dev;
+  dev.driver = "virtio-blk-device";
+  dev.id = "blk0";
+  dev.transport = config::Transport::kMmio;
+  config::VirtioBlkDevice blk;
+  blk.drive = "d0";
+  blk.iothread = "io0";
+  dev.spec = blk;
+  cfg_.devices.push_back(dev);
+  auto ev = run();
+  ASSERT_TRUE(ev) << "machine did not shut down";
+  EXPECT_EQ(ev->reason, ShutdownReason::kGuestReset);
+  auto threads = machine_->iothreads();
+  ASSERT_EQ(threads.size(), 1u);
+  EXPECT_EQ(threads[0].id, "io0");
+  EXPECT_GT(threads[0].host_tid, 0);
+  machine_.reset();
+  EXPECT_EQ(serial_text(), "Y");
+}
+
+TEST_F(MicroVmTest, VirtioDeviceWithUnknownIothreadRefused) {
+  use_kernel(kI8042Reset);
+  std::string image = dir_ + "/disk.img";
+  std::ofstream(image).put('\0');
+  config::DriveConfig drive;
+  drive.id = "d0";
+  drive.file = image;
+  drive.direct = false;
+  cfg_.drives.push_back(drive);
+  config::DeviceConfig dev;
+  dev.driver = "virtio-blk-device";
+  dev.id = "blk0";
+  dev.transport = config::Transport::kMmio;
+  config::VirtioBlkDevice blk;
+  blk.drive = "d0";
+  blk.iothread = "nope";
+  dev.spec = blk;
+  cfg_.devices.push_back(dev);
+  auto m = Machine::create(cfg_, *loop_);
+  ASSERT_FALSE(m);
+  EXPECT_NE(m.error().to_string().find("iothread 'nope'"), std::string::npos) << m.error().to_string();
+  EXPECT_NE(m.error().to_string().find("blk0"), std::string::npos) << m.error().to_string();
+}
+
 }  // namespace
 }  // namespace stratovirt::machine
