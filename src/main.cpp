@@ -20,6 +20,7 @@
 #include "stratovirt/base/signal_handler.h"
 #include "stratovirt/config/cmdline.h"
 #include "stratovirt/config/vm_config.h"
+#include "machine/test_machine.h"
 #include "stratovirt/machine/machine.h"
 #include "stratovirt/qmp/fd_registry.h"
 #include "stratovirt/qmp/monitor_setup.h"
@@ -55,10 +56,15 @@ Result<void> check_monitors(const config::VmConfig& cfg) {
 // machine: only the QMP monitors run (libvirt's capability probe). Other machines are
 // created here (every realize error surfaces now, before the daemon parent is released);
 // the QMP MachineAdapter reports guest poweroff/reboot through on_shutdown, and a fatal
-// vCPU error through the machine's shutdown event (exit code 2).
+// vCPU error through the machine's shutdown event (exit code 2). `-accel test` builds the
+// device test tier's machine on the main loop's virtual clock (docs/device-tests.md).
 Result<std::unique_ptr<machine::Machine>> create_machine(const config::VmConfig& cfg,
-                                                         EventLoop& loop) {
+                                                         EventLoop& loop, VirtualClock& test_clock) {
   if (cfg.machine.type == config::MachineType::kNone) return std::unique_ptr<machine::Machine>{};
+  if (cfg.machine.accel == config::Accel::kTest) {
+    SV_ASSIGN_OR_RETURN(auto vm, machine::TestMachine::create(cfg, loop, test_clock));
+    return std::unique_ptr<machine::Machine>(std::move(vm));
+  }
   return machine::Machine::create(cfg, loop);
 }
 // ---- end of MACHINE HOOK ------------------------------------------------------------
@@ -101,7 +107,10 @@ int run_vmm(const config::VmConfig& cfg) {
     if (auto r = daemon->detach(); !r) return fail(r.error());
   }
 
-  auto loop = EventLoop::create("main");
+  // Under -accel test, main-loop time is virtual: it moves only on the driver's clock_step.
+  VirtualClock test_clock;
+  auto loop = cfg.machine.accel == config::Accel::kTest ? EventLoop::create("main", test_clock)
+                                                         : EventLoop::create("main");
   if (!loop) return fail(loop.error());
   EventLoop& main_loop = **loop;
 
@@ -126,7 +135,7 @@ int run_vmm(const config::VmConfig& cfg) {
   });
   if (!signals) return fail(signals.error());
 
-  auto created = create_machine(cfg, main_loop);
+  auto created = create_machine(cfg, main_loop, test_clock);
   if (!created) return fail(created.error());
   vm = std::move(*created);
   if (!vm) {

@@ -266,7 +266,8 @@ Result<void> check_process(const VmConfig& cfg) {
 
 Result<void> check_machine(VmConfig& cfg) {
   const auto type = cfg.machine.type;
-  if (type == MachineType::kMicroVm && !cfg.boot.kernel) {
+  // Under -accel test (device test tier) there is no guest code: no kernel needed.
+  if (type == MachineType::kMicroVm && !cfg.boot.kernel && cfg.machine.accel != Accel::kTest) {
     return make_error(ErrorCode::kInvalidArgument, "-machine microvm: needs -kernel (microvm boots a kernel directly)");
   }
   if (cfg.boot.kernel) SV_RETURN_IF_ERROR(check_file("-kernel", *cfg.boot.kernel, false));
