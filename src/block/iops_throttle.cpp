@@ -10,7 +10,10 @@ constexpr uint64_t kScale = 1'000'000'000;
 }
 
 IopsThrottle::IopsThrottle(uint64_t iops, const Clock& clock)
-    : iops_(std::max<uint64_t>(iops, 1)), clock_(clock), credit_(iops_ * kScale), last_(clock.now()) {}
+    : iops_(std::max<uint64_t>(iops, 1)),
+      clock_(clock),
+      credit_(iops_ * kScale),
+      last_(clock.now()) {}
 
 void IopsThrottle::refill() {
   auto now = clock_.now();

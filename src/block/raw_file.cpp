@@ -26,7 +26,8 @@ bool aligned(std::span<const iovec> iov, uint64_t offset) {
     return false;
   }
   for (const auto& v : iov) {
-    if (reinterpret_cast<uintptr_t>(v.iov_base) % kDirectAlign != 0 || v.iov_len % kDirectAlign != 0) {
+    if (reinterpret_cast<uintptr_t>(v.iov_base) % kDirectAlign != 0 ||
+        v.iov_len % kDirectAlign != 0) {
       return false;
     }
   }
@@ -53,8 +54,8 @@ Result<std::unique_ptr<RawFile>> RawFile::open(const config::DriveConfig& drive)
   bool direct = drive.direct;
   int raw = ::open(drive.file.c_str(), flags | (direct ? O_DIRECT : 0));
   if (raw < 0 && direct && errno == EINVAL) {
-    logger(kLoggerBlock)->warn("drive {}: {} refuses O_DIRECT; using buffered I/O", drive.id,
-                               drive.file);
+    logger(kLoggerBlock)
+        ->warn("drive {}: {} refuses O_DIRECT; using buffered I/O", drive.id, drive.file);
     direct = false;
     raw = ::open(drive.file.c_str(), flags);
   }
@@ -146,8 +147,10 @@ Result<void> RawFile::transfer(std::span<const iovec> iov, uint64_t offset, bool
   std::vector<iovec> rest(iov.begin(), iov.end());
   size_t first = 0;
   while (len > 0) {
-    ssize_t n = write ? ::pwritev(fd_.get(), rest.data() + first, static_cast<int>(rest.size() - first), static_cast<off_t>(offset))
-                      : ::preadv(fd_.get(), rest.data() + first, static_cast<int>(rest.size() - first), static_cast<off_t>(offset));
+    ssize_t n = write ? ::pwritev(fd_.get(), rest.data() + first,
+                                  static_cast<int>(rest.size() - first), static_cast<off_t>(offset))
+                      : ::preadv(fd_.get(), rest.data() + first,
+                                 static_cast<int>(rest.size() - first), static_cast<off_t>(offset));
     if (n < 0) {
       if (errno == EINTR) continue;
       return sys_errorf("{}: {} {:#x}+{:#x}", path_, write ? "write" : "read", offset, len);
@@ -192,8 +195,8 @@ Result<void> RawFile::discard(uint64_t offset, uint64_t len) {
     return errorf(ErrorCode::kInvalidArgument, "{}: discard on a read-only drive", path_);
   }
   SV_RETURN_IF_ERROR(check_range(offset, len));
-  if (::fallocate(fd_.get(), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-                  static_cast<off_t>(offset), static_cast<off_t>(len)) < 0) {
+  if (::fallocate(fd_.get(), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, static_cast<off_t>(offset),
+                  static_cast<off_t>(len)) < 0) {
     return sys_errorf("{}: discard {:#x}+{:#x}", path_, offset, len);
   }
   return ok();
@@ -213,7 +216,8 @@ Result<void> RawFile::write_zeroes(uint64_t offset, uint64_t len, bool unmap) {
   }
   // Fallback: write zeros in 1 MiB pieces.
   constexpr uint64_t kChunk = 1 << 20;
-  std::unique_ptr<uint8_t, FreeDeleter> zeros(static_cast<uint8_t*>(std::aligned_alloc(kDirectAlign, kChunk)));
+  std::unique_ptr<uint8_t, FreeDeleter> zeros(
+      static_cast<uint8_t*>(std::aligned_alloc(kDirectAlign, kChunk)));
   if (!zeros) {
     return errorf(ErrorCode::kIo, "{}: zero buffer", path_);
   }

@@ -17,16 +17,19 @@ int64_t run(const IoRequest& r) {
   ssize_t n = 0;
   switch (r.op) {
     case IoOp::kRead:
-      n = ::preadv(r.fd, r.iov.data(), static_cast<int>(r.iov.size()), static_cast<off_t>(r.offset));
+      n = ::preadv(r.fd, r.iov.data(), static_cast<int>(r.iov.size()),
+                   static_cast<off_t>(r.offset));
       break;
     case IoOp::kWrite:
-      n = ::pwritev(r.fd, r.iov.data(), static_cast<int>(r.iov.size()), static_cast<off_t>(r.offset));
+      n = ::pwritev(r.fd, r.iov.data(), static_cast<int>(r.iov.size()),
+                    static_cast<off_t>(r.offset));
       break;
     case IoOp::kFlush:
       n = ::fdatasync(r.fd);
       break;
     case IoOp::kFallocate:
-      n = ::fallocate(r.fd, r.fallocate_mode, static_cast<off_t>(r.offset), static_cast<off_t>(r.len));
+      n = ::fallocate(r.fd, r.fallocate_mode, static_cast<off_t>(r.offset),
+                      static_cast<off_t>(r.len));
       break;
   }
   return n < 0 ? -errno : n;

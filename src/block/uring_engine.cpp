@@ -48,7 +48,8 @@ class UringEngine final : public IoEngine {
         io_uring_prep_readv(sqe, r.fd, r.iov.data(), static_cast<unsigned>(r.iov.size()), r.offset);
         break;
       case IoOp::kWrite:
-        io_uring_prep_writev(sqe, r.fd, r.iov.data(), static_cast<unsigned>(r.iov.size()), r.offset);
+        io_uring_prep_writev(sqe, r.fd, r.iov.data(), static_cast<unsigned>(r.iov.size()),
+                             r.offset);
         break;
       case IoOp::kFlush:
         io_uring_prep_fsync(sqe, r.fd, IORING_FSYNC_DATASYNC);

@@ -10,8 +10,8 @@
 // io_uring is unavailable) that completes inside submit(). Between plug() and unplug()
 // the io_uring engine only queues submissions and unplug() hands them to the kernel in one
 // system call (the synchronous engine ignores both). Owned by one data plane; its calls
-// are serialised by the owner (on its loop thread, or under the owner's lock). Failure: create/submit errors as Result; per-operation errors in
-// the completion.
+// are serialised by the owner (on its loop thread, or under the owner's lock). Failure:
+// create/submit errors as Result; per-operation errors in the completion.
 #pragma once
 
 #include <sys/uio.h>
@@ -32,8 +32,8 @@ struct IoRequest {
   int fd = -1;
   std::span<const iovec> iov;  // kRead/kWrite
   uint64_t offset = 0;
-  uint64_t len = 0;            // kFallocate
-  int fallocate_mode = 0;      // kFallocate
+  uint64_t len = 0;        // kFallocate
+  int fallocate_mode = 0;  // kFallocate
 };
 
 struct IoCompletion {

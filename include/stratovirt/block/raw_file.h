@@ -53,7 +53,10 @@ class RawFile {
 
  private:
   RawFile(UniqueFd fd, std::string path, uint64_t size, bool readonly, bool direct)
-      : fd_(std::move(fd)), path_(std::move(path)), size_(size), readonly_(readonly),
+      : fd_(std::move(fd)),
+        path_(std::move(path)),
+        size_(size),
+        readonly_(readonly),
         direct_(direct) {}
   Result<void> transfer(std::span<const iovec> iov, uint64_t offset, bool write);
 

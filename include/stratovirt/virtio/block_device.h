@@ -99,9 +99,9 @@ class BlockDevice final : public VirtioDevice {
   struct Request;
   struct QueueState {
     uint32_t inflight = 0;
-    bool stalled = false;      // stopped popping at the in-flight limit
-    bool throttled = false;    // waiting for the throttle timer
-    bool used_pending = false; // used elements pushed since the last notification check
+    bool stalled = false;                 // stopped popping at the in-flight limit
+    bool throttled = false;               // waiting for the throttle timer
+    bool used_pending = false;            // used elements pushed since the last notification check
     std::optional<DescriptorChain> held;  // popped, waiting for an iops token
   };
 
@@ -157,8 +157,8 @@ class BlockDevice final : public VirtioDevice {
   VirtioInterrupt* interrupt_ = nullptr;
   uint64_t next_id_ = 1;
   std::map<uint64_t, std::unique_ptr<Request>> inflight_;
-  std::set<uint64_t> writes_;          // ids of writes in flight (flush barrier)
-  std::vector<uint64_t> held_flushes_; // flush ids waiting for earlier writes, ascending
+  std::set<uint64_t> writes_;           // ids of writes in flight (flush barrier)
+  std::vector<uint64_t> held_flushes_;  // flush ids waiting for earlier writes, ascending
 };
 
 }  // namespace stratovirt::virtio

@@ -55,8 +55,8 @@ TEST_P(IoEngineTest, WriteFlushReadDiscardComplete) {
   std::string back(1024, '\0');
   iovec rv{back.data(), back.size()};
   ASSERT_TRUE(e->submit({IoOp::kRead, fd.get(), std::span<const iovec>(&rv, 1), 4096, 0, 0}, 3));
-  ASSERT_TRUE(e->submit({IoOp::kFallocate, fd.get(), {}, 8192, 4096,
-                         FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE}, 4));
+  ASSERT_TRUE(e->submit(
+      {IoOp::kFallocate, fd.get(), {}, 8192, 4096, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE}, 4));
   done = wait_for(*e, 3);
   EXPECT_EQ(done[2], 0);
   EXPECT_EQ(done[3], 1024);

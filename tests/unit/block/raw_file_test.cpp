@@ -23,9 +23,7 @@ config::DriveConfig drive(const std::string& path, bool readonly = false, bool d
 
 class RawFileTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    path_ = dir_.write("disk.img", std::string(64 * 1024, 'a'));
-  }
+  void SetUp() override { path_ = dir_.write("disk.img", std::string(64 * 1024, 'a')); }
   stratovirt::testing::TempDir dir_;
   std::string path_;
 };
@@ -79,7 +77,7 @@ TEST_F(RawFileTest, DiscardAndWriteZeroesReadBackAsZero) {
   ASSERT_TRUE(f);
   std::string back(8192, '?');
   iovec r{back.data(), back.size()};
-  ASSERT_TRUE((*f)->write_zeroes(4096, 8192, false)) ;
+  ASSERT_TRUE((*f)->write_zeroes(4096, 8192, false));
   ASSERT_TRUE((*f)->preadv(std::span<const iovec>(&r, 1), 4096));
   EXPECT_EQ(back, std::string(8192, '\0'));
   ASSERT_TRUE((*f)->discard(16384, 8192));

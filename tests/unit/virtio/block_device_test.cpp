@@ -156,9 +156,9 @@ TEST_F(BlockDeviceTest, FeaturesAndConfigSpace) {
   create();
   EXPECT_EQ(rd(kDeviceId), kDeviceIdBlock);
   uint64_t f = device_features();
-  for (unsigned bit : {kFeatureVersion1, kFeatureEventIdx, kFeatureIndirectDesc, blk::kFeatureSegMax,
-                       blk::kFeatureBlkSize, blk::kFeatureFlush, blk::kFeatureDiscard,
-                       blk::kFeatureWriteZeroes}) {
+  for (unsigned bit :
+       {kFeatureVersion1, kFeatureEventIdx, kFeatureIndirectDesc, blk::kFeatureSegMax,
+        blk::kFeatureBlkSize, blk::kFeatureFlush, blk::kFeatureDiscard, blk::kFeatureWriteZeroes}) {
     EXPECT_TRUE(f & feature_bit(bit)) << bit;
   }
   EXPECT_FALSE(f & feature_bit(blk::kFeatureRo));
@@ -188,7 +188,9 @@ TEST_F(BlockDeviceTest, WriteReadFlushGetIdThroughTheRing) {
   bring_up();
   std::string payload(1024, '\0');
   for (size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<char>(i * 7);
-  ASSERT_TRUE(mem_->write(kData, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(payload.data()), payload.size())));
+  ASSERT_TRUE(mem_->write(
+      kData,
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(payload.data()), payload.size())));
   auto w = submit(blk::kTypeOut, 4, 1024, false);
   EXPECT_EQ(w.first, blk::kStatusOk);
   EXPECT_EQ(w.second, 1U);
@@ -200,7 +202,8 @@ TEST_F(BlockDeviceTest, WriteReadFlushGetIdThroughTheRing) {
   EXPECT_EQ(r.first, blk::kStatusOk);
   EXPECT_EQ(r.second, 2049U);
   std::string back(2048, '\0');
-  ASSERT_TRUE(mem_->read(kData, std::span<uint8_t>(reinterpret_cast<uint8_t*>(back.data()), back.size())));
+  ASSERT_TRUE(
+      mem_->read(kData, std::span<uint8_t>(reinterpret_cast<uint8_t*>(back.data()), back.size())));
   EXPECT_EQ(back, std::string(512, '\x5a') + payload + std::string(512, '\x5a'));
 
   EXPECT_EQ(submit(blk::kTypeFlush, 0, 0, false).first, blk::kStatusOk);
@@ -251,7 +254,8 @@ TEST_F(BlockDeviceTest, MalformedChainsNeedResetThenRecover) {
     void (*layout)(testing::FakeRing&);
   };
   const Case cases[] = {
-      {"loop", [](testing::FakeRing& r) {
+      {"loop",
+       [](testing::FakeRing& r) {
          r.write_desc(0, kHdr, 16, kDescFlagNext, 1);
          r.write_desc(1, kStatusBuf, 1, kDescFlagNext | kDescFlagWrite, 0);
        }},
@@ -310,8 +314,8 @@ class LoopThread {
   std::thread thread_;
 };
 
-bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds limit =
-                                                       std::chrono::milliseconds(5000)) {
+bool wait_until(const std::function<bool()>& pred,
+                std::chrono::milliseconds limit = std::chrono::milliseconds(5000)) {
   auto end = std::chrono::steady_clock::now() + limit;
   while (!pred()) {
     if (std::chrono::steady_clock::now() > end) return false;
@@ -335,8 +339,8 @@ class ManualEngine final : public block::IoEngine {
   ManualEngine() : efd_(*EventFd::create()) {}
   Result<void> submit(const block::IoRequest& r, uint64_t cookie) override {
     std::lock_guard lock(mu_);
-    ops_.push_back({r.op, r.fd, {r.iov.begin(), r.iov.end()}, r.offset, r.len, r.fallocate_mode,
-                    cookie});
+    ops_.push_back(
+        {r.op, r.fd, {r.iov.begin(), r.iov.end()}, r.offset, r.len, r.fallocate_mode, cookie});
     return ok();
   }
   std::vector<block::IoCompletion> reap() override {
@@ -360,10 +364,12 @@ class ManualEngine final : public block::IoEngine {
     ssize_t n = 0;
     switch (o.op) {
       case block::IoOp::kRead:
-        n = ::preadv(o.fd, o.iov.data(), static_cast<int>(o.iov.size()), static_cast<off_t>(o.offset));
+        n = ::preadv(o.fd, o.iov.data(), static_cast<int>(o.iov.size()),
+                     static_cast<off_t>(o.offset));
         break;
       case block::IoOp::kWrite:
-        n = ::pwritev(o.fd, o.iov.data(), static_cast<int>(o.iov.size()), static_cast<off_t>(o.offset));
+        n = ::pwritev(o.fd, o.iov.data(), static_cast<int>(o.iov.size()),
+                      static_cast<off_t>(o.offset));
         break;
       case block::IoOp::kFlush:
         n = ::fdatasync(o.fd);
@@ -386,7 +392,9 @@ class ManualEngine final : public block::IoEngine {
 constexpr uint64_t kHdrBase = 0x20000, kStatusBase = 0x30000, kDataBase = 0x50000;
 constexpr uint16_t kAsyncQueue = 64;
 
-uint64_t data_at(int i) { return kDataBase + uint64_t{4096} * static_cast<uint64_t>(i); }
+uint64_t data_at(int i) {
+  return kDataBase + uint64_t{4096} * static_cast<uint64_t>(i);
+}
 
 class AsyncBlockTest : public BlockDeviceTest {
  protected:
@@ -426,7 +434,9 @@ class AsyncBlockTest : public BlockDeviceTest {
     heads_[slot] = ring_->add_chain(chain);
   }
   void kick() { wr(kQueueNotify, 0); }
-  uint8_t status(int slot) { return *mem_->read_obj<uint8_t>(kStatusBase + static_cast<uint64_t>(slot)); }
+  uint8_t status(int slot) {
+    return *mem_->read_obj<uint8_t>(kStatusBase + static_cast<uint64_t>(slot));
+  }
   bool wait_used(uint16_t n) {
     return wait_until([&] { return ring_->used_idx() >= n; });
   }
@@ -480,13 +490,15 @@ TEST_P(AsyncEngineTest, ManyRequestsInFlightWriteThenReadBack) {
   ASSERT_TRUE(wait_used(kN + 1));
   for (int i = 0; i <= kN; ++i) EXPECT_EQ(status(i), blk::kStatusOk) << i;
   for (int i = 0; i < kN; ++i) {
-    EXPECT_EQ(image_bytes(static_cast<uint64_t>((kN - i) * 16) * 512, 4096), guest_bytes(data_at(i), 4096))
+    EXPECT_EQ(image_bytes(static_cast<uint64_t>((kN - i) * 16) * 512, 4096),
+              guest_bytes(data_at(i), 4096))
         << i;
   }
   // Read them back into other buffers, plus one past the end (IOERR) and a GET_ID.
   ASSERT_TRUE(mem_->fill(data_at(kN), 0, 4096 * kN));
   for (int i = 0; i < kN; ++i) {
-    publish(kN + 1 + i, blk::kTypeIn, static_cast<uint64_t>((kN - i) * 16), data_at(kN + i), 4096, true);
+    publish(kN + 1 + i, blk::kTypeIn, static_cast<uint64_t>((kN - i) * 16), data_at(kN + i), 4096,
+            true);
   }
   publish(2 * kN + 1, blk::kTypeIn, kImageSize / 512, data_at(0), 512, true);
   kick();
@@ -498,7 +510,8 @@ TEST_P(AsyncEngineTest, ManyRequestsInFlightWriteThenReadBack) {
   EXPECT_EQ(status(2 * kN + 1), blk::kStatusIoErr);
   // Used lengths: reads report data + status, writes the status byte only.
   std::map<uint32_t, uint32_t> len_by_head;
-  for (uint16_t u = 0; u < 2 * kN + 2; ++u) len_by_head[ring_->used_elem(u).first] = ring_->used_elem(u).second;
+  for (uint16_t u = 0; u < 2 * kN + 2; ++u)
+    len_by_head[ring_->used_elem(u).first] = ring_->used_elem(u).second;
   EXPECT_EQ(len_by_head[heads_[kN + 1]], 4097U);
   EXPECT_GE(irq_.edges.load(), 1);
 }
@@ -627,7 +640,8 @@ TEST_F(AsyncBlockTest, ResetWaitsForRequestsInFlightAndDropsThem) {
   ManualEngine* eng = create_manual();
   run_loop();
   bring_up();
-  for (int i = 0; i < 4; ++i) publish(i, blk::kTypeIn, static_cast<uint64_t>(i), data_at(i), 512, true);
+  for (int i = 0; i < 4; ++i)
+    publish(i, blk::kTypeIn, static_cast<uint64_t>(i), data_at(i), 512, true);
   kick();
   ASSERT_TRUE(wait_until([&] { return eng->pending().size() == 4; }));
   std::atomic<bool> reset_done = false;

@@ -46,7 +46,9 @@ void put(std::array<uint8_t, kConfigSize>& c, size_t off, T v) {
   std::memcpy(c.data() + off, &v, sizeof(T));
 }
 
-uint64_t cookie(uint64_t id, uint32_t op) { return (id << kOpBits) | op; }
+uint64_t cookie(uint64_t id, uint32_t op) {
+  return (id << kOpBits) | op;
+}
 
 uint64_t total(std::span<const iovec> iov) {
   uint64_t n = 0;
@@ -101,8 +103,8 @@ struct BlockDevice::Request {
   uint8_t* status = nullptr;  // host address of the chain's last writable byte
   uint32_t used_len = 0;      // bytes written to the guest on success, without the status
   uint8_t result = kStatusOk;
-  uint32_t pending = 0;       // engine operations not yet completed
-  bool write = false;         // holds back later flushes until it completes
+  uint32_t pending = 0;  // engine operations not yet completed
+  bool write = false;    // holds back later flushes until it completes
   // kRw: the vector given to the engine (advanced after short transfers), where it starts,
   // and how many bytes must transfer; with an O_DIRECT bounce, the guest's vector and where
   // its data starts in the buffer.
@@ -122,10 +124,16 @@ BlockDevice::BlockDevice(std::unique_ptr<block::RawFile> file, const config::Dri
                          std::string id, std::string serial, uint32_t num_queues,
                          uint16_t queue_size, const Clock& clock,
                          std::optional<block::IopsThrottle> t)
-    : file_(std::move(file)), id_(std::move(id)), serial_(std::move(serial)),
-      num_queues_(num_queues), queue_size_(queue_size), aio_(drive.aio),
-      detect_zeroes_(drive.detect_zeroes), discard_(drive.discard && !drive.readonly),
-      clock_(clock), throttle_(std::move(t)) {}
+    : file_(std::move(file)),
+      id_(std::move(id)),
+      serial_(std::move(serial)),
+      num_queues_(num_queues),
+      queue_size_(queue_size),
+      aio_(drive.aio),
+      detect_zeroes_(drive.detect_zeroes),
+      discard_(drive.discard && !drive.readonly),
+      clock_(clock),
+      throttle_(std::move(t)) {}
 
 Result<std::unique_ptr<BlockDevice>> BlockDevice::create(const config::DriveConfig& drive,
                                                          const config::DeviceConfig& device,
@@ -142,8 +150,8 @@ Result<std::unique_ptr<BlockDevice>> BlockDevice::create(const config::DriveConf
   }
   uint32_t nq = spec->num_queues.value_or(1);
   std::unique_ptr<BlockDevice> dev(new BlockDevice(std::move(file), drive, device.id,
-                                                   spec->serial.value_or(""), nq,
-                                                   spec->queue_size, clock, std::move(throttle)));
+                                                   spec->serial.value_or(""), nq, spec->queue_size,
+                                                   clock, std::move(throttle)));
   dev->engine_ = std::move(engine);
   uint64_t f = feature_bit(kFeatureVersion1) | feature_bit(kFeatureIndirectDesc) |
                feature_bit(kFeatureEventIdx) | feature_bit(kFeatureSegMax) |
@@ -155,16 +163,16 @@ Result<std::unique_ptr<BlockDevice>> BlockDevice::create(const config::DriveConf
   if (nq > 1) f |= feature_bit(kFeatureMq);
   dev->features_ = f;
   auto& c = dev->config_;
-  put<uint64_t>(c, 0, dev->file_->size() / kSectorSize);           // capacity
+  put<uint64_t>(c, 0, dev->file_->size() / kSectorSize);                    // capacity
   put<uint32_t>(c, 12, std::min<uint32_t>(kSegMax, spec->queue_size - 2));  // seg_max
-  put<uint32_t>(c, 20, kSectorSize);                               // blk_size
-  put<uint16_t>(c, 34, static_cast<uint16_t>(nq));                 // num_queues
-  put<uint32_t>(c, 36, kMaxDiscardSectors);                        // max_discard_sectors
-  put<uint32_t>(c, 40, kMaxDiscardSegments);                       // max_discard_seg
-  put<uint32_t>(c, 44, 1);                                         // discard_sector_alignment
-  put<uint32_t>(c, 48, kMaxDiscardSectors);                        // max_write_zeroes_sectors
-  put<uint32_t>(c, 52, kMaxDiscardSegments);                       // max_write_zeroes_seg
-  put<uint8_t>(c, 56, 1);                                          // write_zeroes_may_unmap
+  put<uint32_t>(c, 20, kSectorSize);                                        // blk_size
+  put<uint16_t>(c, 34, static_cast<uint16_t>(nq));                          // num_queues
+  put<uint32_t>(c, 36, kMaxDiscardSectors);                                 // max_discard_sectors
+  put<uint32_t>(c, 40, kMaxDiscardSegments);                                // max_discard_seg
+  put<uint32_t>(c, 44, 1);                    // discard_sector_alignment
+  put<uint32_t>(c, 48, kMaxDiscardSectors);   // max_write_zeroes_sectors
+  put<uint32_t>(c, 52, kMaxDiscardSegments);  // max_write_zeroes_seg
+  put<uint8_t>(c, 56, 1);                     // write_zeroes_may_unmap
   return dev;
 }
 
@@ -190,8 +198,9 @@ void BlockDevice::attach_loop(EventLoop* loop) {
       engine_ = std::move(*uring);
       uring_ = true;
     } else {
-      logger(kLoggerBlock)->warn("virtio-blk {}: io_uring unavailable ({}); using synchronous I/O",
-                                 id_, uring.error());
+      logger(kLoggerBlock)
+          ->warn("virtio-blk {}: io_uring unavailable ({}); using synchronous I/O", id_,
+                 uring.error());
     }
   }
   register_engine_locked(loop);
@@ -526,8 +535,8 @@ void BlockDevice::start_rw(Request& req, uint64_t offset, bool write) {
       // sharing a block cannot interleave.
       auto r = file_->pwritev(req.iov, offset);
       if (!r) {
-        SV_LOG_RATELIMITED(logger(kLoggerVirtio), spdlog::level::warn, "virtio-blk {}: {}",
-                           id_, r.error());
+        SV_LOG_RATELIMITED(logger(kLoggerVirtio), spdlog::level::warn, "virtio-blk {}: {}", id_,
+                           r.error());
       }
       finish(req.id, r ? kStatusOk : kStatusIoErr);
       return;
@@ -558,8 +567,8 @@ void BlockDevice::start_rw(Request& req, uint64_t offset, bool write) {
   req.pending = 1;
   auto r = engine_->submit({req.op, file_->fd(), req.iov, req.offset, 0, 0}, cookie(req.id, 0));
   if (!r) {
-    SV_LOG_RATELIMITED(logger(kLoggerVirtio), spdlog::level::warn, "virtio-blk {}: submit: {}",
-                       id_, r.error());
+    SV_LOG_RATELIMITED(logger(kLoggerVirtio), spdlog::level::warn, "virtio-blk {}: submit: {}", id_,
+                       r.error());
     req.pending = 0;
     finish(req.id, kStatusIoErr);
   }
@@ -596,8 +605,7 @@ void BlockDevice::submit_flush(Request& req) {
 }
 
 void BlockDevice::release_flushes_locked() {
-  while (!held_flushes_.empty() &&
-         (writes_.empty() || *writes_.begin() > held_flushes_.front())) {
+  while (!held_flushes_.empty() && (writes_.empty() || *writes_.begin() > held_flushes_.front())) {
     uint64_t id = held_flushes_.front();
     held_flushes_.erase(held_flushes_.begin());
     auto it = inflight_.find(id);
@@ -619,11 +627,10 @@ void BlockDevice::on_completion(const block::IoCompletion& c) {
         }
       }
       if (c.result <= 0) {
-        SV_LOG_RATELIMITED(logger(kLoggerVirtio), spdlog::level::warn,
-                           "virtio-blk {}: {} {:#x}: {}", id_,
-                           req.op == block::IoOp::kWrite ? "write" : "read", req.offset,
-                           c.result < 0 ? std::strerror(static_cast<int>(-c.result))
-                                        : "unexpected end of file");
+        SV_LOG_RATELIMITED(
+            logger(kLoggerVirtio), spdlog::level::warn, "virtio-blk {}: {} {:#x}: {}", id_,
+            req.op == block::IoOp::kWrite ? "write" : "read", req.offset,
+            c.result < 0 ? std::strerror(static_cast<int>(-c.result)) : "unexpected end of file");
         req.result = kStatusIoErr;
         break;
       }
@@ -723,8 +730,8 @@ void BlockDevice::reap_locked() {
 
 void BlockDevice::unplug_locked() {
   if (auto r = engine_->unplug(); !r) {
-    SV_LOG_RATELIMITED(logger(kLoggerVirtio), spdlog::level::warn, "virtio-blk {}: submit: {}",
-                       id_, r.error());
+    SV_LOG_RATELIMITED(logger(kLoggerVirtio), spdlog::level::warn, "virtio-blk {}: submit: {}", id_,
+                       r.error());
   }
 }
 
