@@ -80,6 +80,6 @@ int main(int argc, char** argv) {
     }
     run(m);
   }
-  std::printf("cmdline fuzz: %zu corpus inputs, %ld mutations, no crash\n", corpus.size(), rounds);
+  std::printf("fuzz: %zu corpus inputs, %ld mutations, no crash\n", corpus.size(), rounds);
   return 0;
 }
