@@ -14,6 +14,7 @@
 #include "stratovirt/base/logging.h"
 #include "stratovirt/base/rate_limiter.h"
 #include "stratovirt/virtio/virtio_spec.h"
+#include "virtio/device/block/block_request.h"
 
 namespace stratovirt::virtio {
 
@@ -21,21 +22,7 @@ using namespace blk;  // NOLINT(google-build-using-namespace): spec constants on
 
 namespace {
 
-struct RequestHeader {
-  uint32_t type;
-  uint32_t reserved;
-  uint64_t sector;
-};
-struct DiscardSegment {
-  uint64_t sector;
-  uint32_t num_sectors;
-  uint32_t flags;  // bit 0: unmap (write-zeroes only)
-};
-static_assert(sizeof(DiscardSegment) == 16);
-
 constexpr uint32_t kSegMax = 126;  // queue size minus header and status, Linux's default cap
-constexpr uint32_t kMaxDiscardSectors = 1U << 22;
-constexpr uint32_t kFlagUnmap = 1;
 // A cookie is (request id << kOpBits) | operation index within the request.
 constexpr unsigned kOpBits = 6;
 static_assert(kMaxDiscardSegments <= (1U << kOpBits));
@@ -50,35 +37,6 @@ uint64_t cookie(uint64_t id, uint32_t op) {
   return (id << kOpBits) | op;
 }
 
-uint64_t total(std::span<const iovec> iov) {
-  uint64_t n = 0;
-  for (const auto& v : iov) n += v.iov_len;
-  return n;
-}
-
-bool all_zero(std::span<const iovec> iov) {
-  for (const auto& v : iov) {
-    const auto* p = static_cast<const uint8_t*>(v.iov_base);
-    if (v.iov_len > 0 && (p[0] != 0 || std::memcmp(p, p + 1, v.iov_len - 1) != 0)) {
-      return false;
-    }
-  }
-  return true;
-}
-
-// Drops the first `n` bytes of `iov` (after a short transfer).
-void advance(std::vector<iovec>& iov, uint64_t n) {
-  size_t first = 0;
-  while (n > 0 && first < iov.size()) {
-    uint64_t take = std::min<uint64_t>(n, iov[first].iov_len);
-    iov[first].iov_base = static_cast<uint8_t*>(iov[first].iov_base) + take;
-    iov[first].iov_len -= take;
-    n -= take;
-    if (iov[first].iov_len == 0) ++first;
-  }
-  iov.erase(iov.begin(), iov.begin() + static_cast<std::ptrdiff_t>(first));
-}
-
 struct FreeDeleter {
   void operator()(void* p) const { std::free(p); }
 };
@@ -88,12 +46,6 @@ struct FreeDeleter {
 // One request between pop() and push_used().
 struct BlockDevice::Request {
   enum class Kind { kNone, kRw, kFlush, kFallocate };
-  struct Range {
-    uint64_t offset = 0;
-    uint64_t len = 0;
-    int mode = 0;
-    bool discard = false;  // a DISCARD: unsupported by the file is not an error
-  };
 
   uint64_t id = 0;
   uint32_t queue = 0;
@@ -117,7 +69,7 @@ struct BlockDevice::Request {
   std::unique_ptr<uint8_t, FreeDeleter> bounce;
   uint64_t bounce_skip = 0;
   // kFallocate: one operation per range.
-  std::vector<Range> ranges;
+  std::vector<FallocRange> ranges;
 };
 
 BlockDevice::BlockDevice(std::unique_ptr<block::RawFile> file, const config::DriveConfig& drive,
@@ -466,34 +418,9 @@ void BlockDevice::start(uint32_t queue, const DescriptorChain& chain) {
         finish(req.id, file_->readonly() ? kStatusIoErr : kStatusUnsupp);
         return;
       }
-      uint64_t bytes = in.remaining();
-      if (bytes == 0 || bytes % sizeof(DiscardSegment) != 0 ||
-          bytes / sizeof(DiscardSegment) > kMaxDiscardSegments) {
-        finish(req.id, kStatusIoErr);
+      if (uint8_t st = parse_segments(in, zero, *file_, req.ranges); st != kStatusOk) {
+        finish(req.id, st);
         return;
-      }
-      for (uint64_t i = 0; i < bytes / sizeof(DiscardSegment); ++i) {
-        auto seg = in.read_obj<DiscardSegment>();
-        if (!seg) {
-          finish(req.id, kStatusIoErr);
-          return;
-        }
-        // §5.2.6.2: unmap on a discard, or an unknown flag, is UNSUPP.
-        if ((seg->flags & ~(zero ? kFlagUnmap : 0U)) != 0) {
-          finish(req.id, kStatusUnsupp);
-          return;
-        }
-        uint64_t off = seg->sector * kSectorSize;
-        uint64_t len = uint64_t{seg->num_sectors} * kSectorSize;
-        if (seg->num_sectors > kMaxDiscardSectors || seg->sector > (UINT64_MAX >> 9) ||
-            !file_->check_range(off, len)) {
-          finish(req.id, kStatusIoErr);
-          return;
-        }
-        if (len == 0) continue;
-        bool punch = !zero || (seg->flags & kFlagUnmap) != 0;
-        int mode = punch ? (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE) : FALLOC_FL_ZERO_RANGE;
-        req.ranges.push_back({off, len, mode, !zero});
       }
       start_fallocate(req);
       return;
