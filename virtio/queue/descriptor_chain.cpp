@@ -12,24 +12,37 @@ namespace {
 constexpr uint64_t kMaxChainBytes = 0xFFFF'FFFFULL;
 }
 
-Result<void> DescriptorChain::add(const SplitDescriptor& d) {
-  bool writable = (d.flags & kDescFlagWrite) != 0;
+Result<void> DescriptorChain::add(uint64_t addr, uint32_t len, bool writable) {
   if (!writable && writable_ > 0) {
     return errorf(ErrorCode::kGuest, "descriptor chain {}: device-readable buffer after a "
                   "device-writable one", head_);
   }
-  if (d.len > 0 && !mem_->contains(d.addr, d.len)) {
+  if (len > 0 && !mem_->contains(addr, len)) {
     return errorf(ErrorCode::kGuest, "descriptor chain {}: buffer {:#x}+{:#x} outside guest RAM",
-                  head_, d.addr, d.len);
+                  head_, addr, len);
   }
-  if (readable_ + writable_ + d.len > kMaxChainBytes) {
+  if (readable_ + writable_ + len > kMaxChainBytes) {
     return errorf(ErrorCode::kGuest, "descriptor chain {}: total length over 4 GiB", head_);
   }
-  if (d.len == 0) {
+  if (len == 0) {
     return ok();
   }
-  segments_.push_back({d.addr, d.len, writable});
-  (writable ? writable_ : readable_) += d.len;
+  segments_.push_back({addr, len, writable});
+  (writable ? writable_ : readable_) += len;
+  return ok();
+}
+
+Result<void> DescriptorChain::check_indirect(uint64_t table, uint32_t len,
+                                             uint16_t queue_size) const {
+  if (len == 0 || len % 16 != 0 || len / 16 > queue_size) {
+    return errorf(ErrorCode::kGuest, "descriptor chain {}: bad indirect table length {}", head_,
+                  len);
+  }
+  if (!mem_->contains(table, len)) {
+    return errorf(ErrorCode::kGuest,
+                  "descriptor chain {}: indirect table {:#x}+{:#x} outside guest RAM", head_,
+                  table, len);
+  }
   return ok();
 }
 
@@ -41,8 +54,8 @@ Result<DescriptorChain> DescriptorChain::walk(const memory::GuestMemory& mem,
     return errorf(ErrorCode::kGuest, "descriptor chain head {} >= queue size {}", head,
                   queue_size);
   }
-  // Every descriptor visited (direct or indirect) spends one unit: a chain longer than the
-  // queue (§2.7.5.2) is a loop or a driver bug.
+  // Every descriptor visited spends one unit of its table's budget (queue size for the ring,
+  // the entry count for an indirect table): a longer chain (§2.7.5.2) is a loop or a bug.
   uint32_t budget = queue_size;
   uint64_t table = desc_table;
   uint32_t table_size = queue_size;
@@ -62,22 +75,15 @@ Result<DescriptorChain> DescriptorChain::walk(const memory::GuestMemory& mem,
       if ((d.flags & kDescFlagNext) != 0) {
         return errorf(ErrorCode::kGuest, "descriptor chain {}: indirect with NEXT set", head);
       }
-      if (d.len == 0 || d.len % 16 != 0 || d.len / 16 > queue_size) {
-        return errorf(ErrorCode::kGuest, "descriptor chain {}: bad indirect table length {}",
-                      head, d.len);
-      }
-      if (!mem.contains(d.addr, d.len)) {
-        return errorf(ErrorCode::kGuest,
-                      "descriptor chain {}: indirect table {:#x}+{:#x} outside guest RAM", head,
-                      d.addr, d.len);
-      }
+      SV_RETURN_IF_ERROR(chain.check_indirect(d.addr, d.len, queue_size));
       indirect = true;
       table = d.addr;
       table_size = d.len / 16;
       index = 0;
+      budget = table_size;  // the table has its own budget: it may hold queue-size entries
       continue;
     }
-    SV_RETURN_IF_ERROR(chain.add(d));
+    SV_RETURN_IF_ERROR(chain.add(d.addr, d.len, (d.flags & kDescFlagWrite) != 0));
     if ((d.flags & kDescFlagNext) == 0) {
       break;
     }

@@ -8,7 +8,9 @@
 // on the MMIO bus by the machine (inventory §4.1: 512-byte windows). On DRIVER_OK the
 // queues are validated (QueueConfig::activate) and handed to the device; a bad queue or a
 // device activation failure sets DEVICE_NEEDS_RESET plus a config interrupt instead of
-// failing. Writing status 0 resets device and transport. notify_handler() lets the machine
+// failing. VIRTIO_F_RING_PACKED is offered on top of the device's features when the
+// machine asks for it (MmioTransportOptions::packed_ring); the queues then run packed
+// (§2.8). Writing status 0 resets device and transport. notify_handler() lets the machine
 // bind an ioeventfd to QueueNotify. Threads: read()/write() on vCPU threads under the
 // transport mutex; queue_notify is forwarded outside it. Bad accesses are ignored and
 // logged rate-limited.
@@ -45,11 +47,17 @@ inline constexpr uint64_t kQueueDeviceLow = 0x0a0, kQueueDeviceHigh = 0x0a4;
 inline constexpr uint64_t kConfigGeneration = 0x0fc, kConfig = 0x100;
 }  // namespace mmio_reg
 
+struct MmioTransportOptions {
+  // Offer VIRTIO_F_RING_PACKED for the device. Off unless the machine asks: a driver that
+  // accepts every offered feature must then lay out packed rings.
+  bool packed_ring = false;
+};
+
 class MmioTransport final : public BusDevice {
  public:
   // `mem` and `irq` outlive the transport (both owned by the machine).
   MmioTransport(std::string name, std::unique_ptr<VirtioDevice> device,
-                const memory::GuestMemory* mem, IrqLine* irq);
+                const memory::GuestMemory* mem, IrqLine* irq, MmioTransportOptions options = {});
 
   void read(uint64_t offset, std::span<uint8_t> data) override;
   void write(uint64_t offset, std::span<const uint8_t> data) override;
@@ -69,10 +77,13 @@ class MmioTransport final : public BusDevice {
   void activate_locked();
   void reset_locked();
   QueueConfig* selected();
+  // The device's features plus what the transport adds (RING_PACKED when enabled).
+  [[nodiscard]] uint64_t offered_features() const;
 
   std::string name_;
   std::unique_ptr<VirtioDevice> device_;
   const memory::GuestMemory* mem_;
+  MmioTransportOptions options_;
   VirtioInterrupt interrupt_;
   mutable std::mutex mu_;
   uint32_t status_ = 0;

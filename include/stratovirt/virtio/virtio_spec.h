@@ -3,7 +3,8 @@
 // Numbers from the virtio 1.2 specification shared by queues, transports and devices.
 //
 // Device status bits (§2.1), reserved feature bits (§6), split-ring descriptor flags
-// (§2.7.5) and device ids (§5). Constants only; no state, any thread.
+// (§2.7.5), packed-ring flags and event suppression values (§2.8) and device ids (§5).
+// Constants only; no state, any thread.
 #pragma once
 
 #include <cstdint>
@@ -34,6 +35,16 @@ inline constexpr uint16_t kDescFlagIndirect = 4;
 inline constexpr uint16_t kAvailFlagNoInterrupt = 1;
 inline constexpr uint16_t kUsedFlagNoNotify = 1;
 
+// §2.8.1 packed ring: a descriptor is available when AVAIL matches the driver's wrap counter
+// and USED does not; used when both match the device's wrap counter.
+inline constexpr uint16_t kPackedDescFlagAvail = 1U << 7;
+inline constexpr uint16_t kPackedDescFlagUsed = 1U << 15;
+// §2.8.10 event suppression flags (desc_event_flags) and off_wrap bit 15.
+inline constexpr uint16_t kRingEventFlagsEnable = 0;
+inline constexpr uint16_t kRingEventFlagsDisable = 1;
+inline constexpr uint16_t kRingEventFlagsDesc = 2;
+inline constexpr uint16_t kRingEventWrapBit = 1U << 15;
+
 // §5 device ids.
 inline constexpr uint32_t kDeviceIdNet = 1;
 inline constexpr uint32_t kDeviceIdBlock = 2;
@@ -42,5 +53,7 @@ inline constexpr uint32_t kDeviceIdRng = 4;
 
 // Largest queue size a split ring may have (§2.7: Queue Size ≤ 32768).
 inline constexpr uint16_t kMaxSplitQueueSize = 32768;
+// Largest packed ring (§2.8: up to 2^15 entries; need not be a power of two).
+inline constexpr uint16_t kMaxPackedQueueSize = 32768;
 
 }  // namespace stratovirt::virtio

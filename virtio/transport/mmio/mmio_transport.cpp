@@ -12,9 +12,19 @@ namespace stratovirt::virtio {
 using namespace mmio_reg;  // NOLINT(google-build-using-namespace): register names only
 
 MmioTransport::MmioTransport(std::string name, std::unique_ptr<VirtioDevice> device,
-                             const memory::GuestMemory* mem, IrqLine* irq)
-    : name_(std::move(name)), device_(std::move(device)), mem_(mem), interrupt_(irq) {
+                             const memory::GuestMemory* mem, IrqLine* irq,
+                             MmioTransportOptions options)
+    : name_(std::move(name)), device_(std::move(device)), mem_(mem), options_(options),
+      interrupt_(irq) {
   reset_locked();
+}
+
+uint64_t MmioTransport::offered_features() const {
+  uint64_t f = device_->device_features();
+  if (options_.packed_ring) {
+    f |= feature_bit(kFeatureRingPacked);
+  }
+  return f;
 }
 
 std::function<void(uint32_t)> MmioTransport::notify_handler() {
@@ -84,7 +94,7 @@ uint32_t MmioTransport::read_reg(uint64_t offset) {
     case kVendorId: return kMmioVendorId;
     case kDeviceFeatures:
       return device_features_sel_ < 2
-                 ? static_cast<uint32_t>(device_->device_features() >> (32 * device_features_sel_))
+                 ? static_cast<uint32_t>(offered_features() >> (32 * device_features_sel_))
                  : 0;
     case kQueueNumMax: return q != nullptr ? q->max_size : 0;
     case kQueueReady: return q != nullptr && q->ready ? 1 : 0;
@@ -167,7 +177,7 @@ void MmioTransport::write_status(uint32_t value) {
   }
   uint32_t added = value & ~status_;
   if ((added & kStatusFeaturesOk) != 0) {
-    uint64_t offered = device_->device_features();
+    uint64_t offered = offered_features();
     if ((driver_features_ & ~offered) != 0 || (driver_features_ & feature_bit(kFeatureVersion1)) == 0) {
       // Refuse: FEATURES_OK stays clear and the driver reads that back (§3.1.1 step 6).
       value &= ~kStatusFeaturesOk;
@@ -181,9 +191,10 @@ void MmioTransport::write_status(uint32_t value) {
 
 void MmioTransport::activate_locked() {
   bool event_idx = (driver_features_ & feature_bit(kFeatureEventIdx)) != 0;
-  std::vector<SplitQueue> running;
+  bool packed = (driver_features_ & feature_bit(kFeatureRingPacked)) != 0;
+  std::vector<Virtqueue> running;
   for (size_t i = 0; i < queues_.size(); ++i) {
-    auto q = queues_[i].activate(*mem_, event_idx);
+    auto q = queues_[i].activate(*mem_, event_idx, packed);
     if (!q) {
       SV_LOG_RATELIMITED(logger(kLoggerVirtio), spdlog::level::warn, "{}: queue {}: {}", name_,
                          i, q.error());

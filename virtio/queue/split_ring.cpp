@@ -1,55 +1,20 @@
 // SPDX-License-Identifier: MulanPSL-2.0
-#include "stratovirt/virtio/split_queue.h"
+#include "stratovirt/virtio/split_ring.h"
 
 #include <atomic>
-#include <bit>
 
 #include "stratovirt/virtio/virtio_spec.h"
 
 namespace stratovirt::virtio {
 
-namespace {
-
-// Ring areas (§2.7): flags + idx + ring[size] (+ event word).
-uint64_t desc_bytes(uint16_t size) { return uint64_t{16} * size; }
-uint64_t avail_bytes(uint16_t size) { return 6 + uint64_t{2} * size; }
-uint64_t used_bytes(uint16_t size) { return 6 + uint64_t{8} * size; }
-
-Result<void> check_area(const memory::GuestMemory& mem, const char* what, uint64_t addr,
-                        uint64_t len, uint64_t align) {
-  if (addr % align != 0) {
-    return errorf(ErrorCode::kGuest, "queue {} {:#x} not {}-byte aligned", what, addr, align);
-  }
-  if (!mem.contains(addr, len)) {
-    return errorf(ErrorCode::kGuest, "queue {} {:#x}+{:#x} outside guest RAM", what, addr, len);
-  }
-  return ok();
-}
-
-}  // namespace
-
-Result<SplitQueue> QueueConfig::activate(const memory::GuestMemory& mem, bool event_idx) const {
-  if (!ready) {
-    return errorf(ErrorCode::kGuest, "queue not ready");
-  }
-  if (size == 0 || !std::has_single_bit(size) || size > max_size) {
-    return errorf(ErrorCode::kGuest, "queue size {} invalid (power of two <= {})", size,
-                  max_size);
-  }
-  SV_RETURN_IF_ERROR(check_area(mem, "descriptor table", desc_table, desc_bytes(size), 16));
-  SV_RETURN_IF_ERROR(check_area(mem, "available ring", avail_ring, avail_bytes(size), 2));
-  SV_RETURN_IF_ERROR(check_area(mem, "used ring", used_ring, used_bytes(size), 4));
-  return SplitQueue(&mem, *this, event_idx);
-}
-
-Result<uint16_t> SplitQueue::avail_idx() const {
+Result<uint16_t> SplitRing::avail_idx() const {
   SV_ASSIGN_OR_RETURN(auto idx, mem_->read_obj<uint16_t>(avail_ + 2));
   // Ring entries written before idx must be visible once idx is (§2.7.13.3).
   std::atomic_thread_fence(std::memory_order_acquire);
   return idx;
 }
 
-Result<std::optional<DescriptorChain>> SplitQueue::pop() {
+Result<std::optional<DescriptorChain>> SplitRing::pop() {
   SV_ASSIGN_OR_RETURN(uint16_t idx, avail_idx());
   uint16_t pending = static_cast<uint16_t>(idx - next_avail_);
   if (pending == 0) {
@@ -69,7 +34,7 @@ Result<std::optional<DescriptorChain>> SplitQueue::pop() {
   return std::optional<DescriptorChain>(std::move(chain));
 }
 
-Result<void> SplitQueue::push_used(uint16_t head, uint32_t len) {
+Result<void> SplitRing::push_used(uint16_t head, uint32_t len) {
   if (head >= size_) {
     return errorf(ErrorCode::kInternal, "used head {} >= queue size {}", head, size_);
   }
@@ -82,7 +47,7 @@ Result<void> SplitQueue::push_used(uint16_t head, uint32_t len) {
   return mem_->write_obj<uint16_t>(used_ + 2, next_used_);
 }
 
-Result<bool> SplitQueue::needs_notification() {
+Result<bool> SplitRing::needs_notification() {
   // The used idx store must be ordered before reading the driver's suppression state.
   std::atomic_thread_fence(std::memory_order_seq_cst);
   uint16_t old = signalled_used_;
@@ -96,13 +61,14 @@ Result<bool> SplitQueue::needs_notification() {
   if (!valid) {
     return true;
   }
-  SV_ASSIGN_OR_RETURN(uint16_t used_event, mem_->read_obj<uint16_t>(avail_ + 4 + uint64_t{2} * size_));
+  SV_ASSIGN_OR_RETURN(uint16_t used_event,
+                      mem_->read_obj<uint16_t>(avail_ + 4 + uint64_t{2} * size_));
   // vring_need_event: notify when used_event lies in [old, new).
   uint16_t new_idx = next_used_;
   return static_cast<uint16_t>(new_idx - used_event - 1) < static_cast<uint16_t>(new_idx - old);
 }
 
-Result<void> SplitQueue::enable_notification(bool enable) {
+Result<void> SplitRing::enable_notification(bool enable) {
   if (event_idx_) {
     if (!enable) {
       return ok();  // the driver kicks only when it passes avail_event; just don't move it
@@ -110,7 +76,8 @@ Result<void> SplitQueue::enable_notification(bool enable) {
     SV_RETURN_IF_ERROR(mem_->write_obj<uint16_t>(used_ + 4 + uint64_t{8} * size_, next_avail_));
   } else {
     SV_ASSIGN_OR_RETURN(uint16_t flags, mem_->read_obj<uint16_t>(used_));
-    flags = static_cast<uint16_t>(enable ? (flags & ~kUsedFlagNoNotify) : (flags | kUsedFlagNoNotify));
+    flags = static_cast<uint16_t>(enable ? (flags & ~kUsedFlagNoNotify)
+                                         : (flags | kUsedFlagNoNotify));
     SV_RETURN_IF_ERROR(mem_->write_obj<uint16_t>(used_, flags));
   }
   std::atomic_thread_fence(std::memory_order_seq_cst);
