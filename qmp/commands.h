@@ -17,6 +17,7 @@ void register_vm_query_commands(QmpDispatcher& d, const CommandEnv& env);
 void register_qom_commands(QmpDispatcher& d);
 void register_fd_commands(QmpDispatcher& d, const CommandEnv& env);
 void register_hmp_commands(QmpDispatcher& d, const CommandEnv& env);
+void register_block_commands(QmpDispatcher& d, const CommandEnv& env);
 
 // query-qmp-schema: every command in `d` with its argument and return types, every
 // event, and every type they reference (QEMU's SchemaInfo format).

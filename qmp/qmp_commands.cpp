@@ -12,6 +12,7 @@ void register_commands(QmpDispatcher& dispatcher, const CommandEnv& env) {
   register_qom_commands(dispatcher);
   register_fd_commands(dispatcher, env);
   register_hmp_commands(dispatcher, env);
+  register_block_commands(dispatcher, env);
 }
 
 }  // namespace stratovirt::qmp

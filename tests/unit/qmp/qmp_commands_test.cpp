@@ -3,6 +3,7 @@
 #include "stratovirt/qmp/qmp_commands.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <map>
@@ -341,6 +342,50 @@ TEST_F(QmpCommandsTest, HumanMonitorCommand) {
   EXPECT_EQ(err("human-monitor-command")["desc"], "Parameter 'command-line' is missing");
   EXPECT_EQ(ret("human-monitor-command", {{"command-line", "info status"}, {"cpu-index", 0}}),
             "VM status: paused\r\n");
+}
+
+
+TEST_F(QmpCommandsTest, QueryBlockListsDrivesUsedByVirtioBlkDevices) {
+  EXPECT_EQ(ret("query-block"), json::array());
+  char path[] = "/tmp/sv-qblock-XXXXXX";
+  int fd = ::mkstemp(path);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::ftruncate(fd, 1 << 20), 0);
+  ::close(fd);
+  config::DriveConfig drive;
+  drive.id = "d0";
+  drive.file = path;
+  drive.readonly = true;
+  drive.iops_total = 100;
+  config_.drives.push_back(drive);
+  config::DriveConfig unused = drive;
+  unused.id = "d1";
+  config_.drives.push_back(unused);
+  config::DeviceConfig dev;
+  dev.driver = "virtio-blk-device";
+  dev.id = "blk0";
+  dev.transport = config::Transport::kMmio;
+  config::VirtioBlkDevice blk;
+  blk.drive = "d0";
+  dev.spec = blk;
+  config_.devices.push_back(dev);
+  json list = ret("query-block");
+  ::unlink(path);
+  ASSERT_EQ(list.size(), 1u) << list.dump();
+  EXPECT_EQ(list[0]["device"], "d0");
+  EXPECT_EQ(list[0]["qdev"], "blk0");
+  EXPECT_EQ(list[0]["inserted"]["ro"], true);
+  EXPECT_EQ(list[0]["inserted"]["iops"], 100);
+  EXPECT_EQ(list[0]["inserted"]["image"]["virtual-size"], 1 << 20);
+  EXPECT_EQ(list[0]["inserted"]["file"], path);
+}
+
+TEST_F(QmpCommandsTest, MigrationIsRefusedAndNoneHasRun) {
+  EXPECT_EQ(ret("query-migrate"), json::object());
+  json e = err("migrate", {{"uri", "tcp:127.0.0.1:4444"}});
+  EXPECT_EQ(e["class"], "GenericError");
+  EXPECT_NE(e["desc"].get<std::string>().find("not supported"), std::string::npos) << e.dump();
+  EXPECT_EQ(err("migrate")["desc"], "Parameter 'uri' is missing");
 }
 
 }  // namespace
