@@ -2,6 +2,9 @@
 //
 // QOM introspection for libvirt's capability probe: qom-list-types, device-list-properties
 // and qom-list-properties, answered from the QomCatalog (what src/config parses).
+#include <algorithm>
+#include <array>
+
 #include "qmp/commands.h"
 #include "qmp/qom_catalog.h"
 
@@ -32,6 +35,20 @@ json properties_json(const QomType& t) {
     list.push_back({{"name", std::string(p.name)}, {"type", std::string(p.type)}});
   }
   return list;
+}
+
+// Machine classes ("<machine>-machine", QEMU's QOM names) for the machines query-machines
+// lists, with the -machine properties src/config parses. libvirt 9.0 always asks
+// qom-list-properties for "none-machine" and walks the answer as a list without checking
+// for DeviceNotFound first, so a missing class crashes libvirtd: these must answer.
+constexpr std::array<std::string_view, 3> kMachineClasses = {"none-machine", "microvm-machine",
+                                                             "q35-machine"};
+constexpr std::array<QomProperty, 4> kMachineProps = {
+    {{"dump-guest-core", "bool"}, {"usb", "bool"}, {"memory-backend", "string"},
+     {"mem-share", "bool"}}};
+
+bool is_machine_class(std::string_view name) {
+  return std::ranges::find(kMachineClasses, name) != kMachineClasses.end();
 }
 
 // "implements" is matched against the type and its direct parent (the catalog keeps no
@@ -72,6 +89,14 @@ void register_qom_commands(QmpDispatcher& d) {
 
   d.add<TypenameArgs>("qom-list-properties", "[ObjectPropertyInfo]",
                       [](const TypenameArgs& a, QmpSession&) -> QmpResult {
+                        if (is_machine_class(a.type_name)) {
+                          json list = json::array();
+                          for (const auto& p : kMachineProps) {
+                            list.push_back({{"name", std::string(p.name)},
+                                            {"type", std::string(p.type)}});
+                          }
+                          return list;
+                        }
                         const QomType* t = find_qom_type(a.type_name);
                         if (t == nullptr) {
                           return qmp_error(kDeviceNotFound,
