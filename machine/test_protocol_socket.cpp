@@ -14,7 +14,9 @@
 namespace stratovirt::machine {
 namespace {
 
-// A driver may pause inside one large `write` message; wait this long for the rest.
+// A unix stream socket delivers one small send() whole; only a large `write` message may
+// arrive in pieces. For such a message, wait this long for each next piece.
+constexpr size_t kSplitThreshold = 4096;
 constexpr int kIncompleteWaitMs = 2000;
 // A message larger than the biggest `write` is garbage: dropped with an error reply.
 constexpr size_t kMaxMessage = kTestMaxAccess * 2 + 256;
@@ -67,8 +69,8 @@ void TestSocketClient::on_readable() {
   if (closed_) return;
   bool alive = fill();
   // A large `write` may arrive in pieces: wait (bounded) for the rest of its data.
-  while (alive && buf_.find('\n') == std::string::npos && buf_.size() <= kMaxMessage &&
-         test_command_incomplete(buf_)) {
+  while (alive && buf_.size() >= kSplitThreshold && buf_.size() <= kMaxMessage &&
+         buf_.find('\n') == std::string::npos && test_command_incomplete(buf_)) {
     pollfd p{fd_.get(), POLLIN, 0};
     if (::poll(&p, 1, kIncompleteWaitMs) <= 0) break;
     alive = fill();
@@ -83,7 +85,8 @@ void TestSocketClient::process() {
     reply("ERR message too long");
     return;
   }
-  // "\n"-terminated lines first; what is left without a newline is one whole message.
+  // "\n"-terminated lines first (blank lines are skipped); what is left without a newline
+  // is one whole message.
   size_t pos;
   while ((pos = buf_.find('\n')) != std::string::npos) {
     std::string line = buf_.substr(0, pos);
@@ -92,12 +95,11 @@ void TestSocketClient::process() {
     reply(execute_test_command(line, target_));
     if (closed_) return;
   }
-  if (buf_.find_first_not_of(" \t\r") != std::string::npos) {
+  // A message of blanks still gets its reply ("Unsupported command"): the driver waits.
+  if (!buf_.empty()) {
     std::string message = std::move(buf_);
     buf_.clear();
     reply(execute_test_command(message, target_));
-  } else {
-    buf_.clear();
   }
 }
 
