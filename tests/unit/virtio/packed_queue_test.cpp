@@ -86,8 +86,8 @@ TEST_F(PackedQueueTest, PopReadsRequestAndPushUsedWritesUsedDescriptor) {
   ASSERT_TRUE(none);
   EXPECT_FALSE(none->has_value());
 
-  ASSERT_TRUE(mem_->write(kBuf, std::span<const uint8_t>(
-                                    reinterpret_cast<const uint8_t*>("hello world"), 11)));
+  ASSERT_TRUE(mem_->write(
+      kBuf, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>("hello world"), 11)));
   ring_.add_chain({{kBuf, 5, false}, {kBuf + 5, 6, false}, {kBuf + 0x100, 16, true}}, 5);
   auto chain = pop(q);
   EXPECT_EQ(chain.head(), 5);  // the buffer id
@@ -241,61 +241,68 @@ TEST_F(PackedQueueTest, IndirectTableIsFollowed) {
 
 struct BadBuffer {
   const char* name;
+  const char* message;  // part of the expected error
   void (*layout)(FakePackedRing&, memory::GuestMemory&);
 };
 
 TEST_F(PackedQueueTest, MalformedBuffersAreGuestErrors) {
   const BadBuffer cases[] = {
-      {"NEXT on every slot (over budget)",
+      {"NEXT on every slot (over budget)", "longer than queue size 8",
        [](FakePackedRing& r, memory::GuestMemory&) {
          for (int i = 0; i < 8; ++i) r.push_raw(kBuf, 4, 0, kDescFlagNext);
        }},
-      {"NEXT into a slot that is not available",
+      {"NEXT into a slot that is not available", "descriptor 1 in its list is not available",
        [](FakePackedRing& r, memory::GuestMemory&) { r.push_raw(kBuf, 4, 0, kDescFlagNext); }},
-      {"NEXT into a descriptor of the wrong lap",
+      {"NEXT into a descriptor of the wrong lap", "descriptor 1 in its list is not available",
        [](FakePackedRing& r, memory::GuestMemory&) {
          r.push_raw(kBuf, 4, 0, kDescFlagNext);
          // Slot 1 carries the bits of the other wrap counter value.
          r.write_desc(1, {kBuf, 4, 0, kPackedDescFlagUsed});
        }},
-      {"beyond ram", [](FakePackedRing& r, memory::GuestMemory&) { r.push_raw(kRam - 2, 4, 0, 0); }},
-      {"huge length",
+      {"beyond ram", "buffer 0xffffe+0x4 outside guest RAM",
+       [](FakePackedRing& r, memory::GuestMemory&) { r.push_raw(kRam - 2, 4, 0, 0); }},
+      {"huge length", "outside guest RAM",
        [](FakePackedRing& r, memory::GuestMemory&) { r.push_raw(kBuf, 0xFFFFFFFF, 0, 0); }},
-      {"readable after writable",
+      {"readable after writable", "device-readable buffer after a device-writable one",
        [](FakePackedRing& r, memory::GuestMemory&) {
          r.add_chain({{kBuf, 4, true}, {kBuf, 4, false}}, 0);
        }},
-      {"buffer id beyond the queue",
+      {"buffer id beyond the queue", "buffer id 8 >= queue size 8",
        [](FakePackedRing& r, memory::GuestMemory&) { r.push_raw(kBuf, 4, 8, 0); }},
-      {"indirect with next",
+      {"indirect with next", "indirect with NEXT set",
        [](FakePackedRing& r, memory::GuestMemory&) {
          r.push_raw(kTable, 16, 0, kDescFlagIndirect | kDescFlagNext);
          r.push_raw(kBuf, 4, 0, 0);
        }},
-      {"indirect inside a NEXT list",
+      {"indirect inside a NEXT list", "indirect descriptor inside a NEXT list",
        [](FakePackedRing& r, memory::GuestMemory&) {
          r.push_raw(kBuf, 4, 0, kDescFlagNext);
          r.push_raw(kTable, 16, 0, kDescFlagIndirect);
        }},
-      {"zero-length indirect",
-       [](FakePackedRing& r, memory::GuestMemory&) { r.push_raw(kTable, 0, 0, kDescFlagIndirect); }},
-      {"indirect length not a multiple of 16",
-       [](FakePackedRing& r, memory::GuestMemory&) { r.push_raw(kTable, 24, 0, kDescFlagIndirect); }},
-      {"indirect table longer than the queue",
+      {"zero-length indirect", "bad indirect table length 0",
+       [](FakePackedRing& r, memory::GuestMemory&) {
+         r.push_raw(kTable, 0, 0, kDescFlagIndirect);
+       }},
+      {"indirect length not a multiple of 16", "bad indirect table length 24",
+       [](FakePackedRing& r, memory::GuestMemory&) {
+         r.push_raw(kTable, 24, 0, kDescFlagIndirect);
+       }},
+      {"indirect table longer than the queue", "bad indirect table length 144",
        [](FakePackedRing& r, memory::GuestMemory&) {
          r.push_raw(kTable, 16 * 9, 0, kDescFlagIndirect);
        }},
-      {"indirect table beyond ram",
+      {"indirect table beyond ram", "indirect table 0xffff0+0x20 outside guest RAM",
        [](FakePackedRing& r, memory::GuestMemory&) {
          r.push_raw(kRam - 16, 32, 0, kDescFlagIndirect);
        }},
-      {"indirect entry beyond ram",
+      {"indirect entry beyond ram", "buffer 0xffff8+0x10 outside guest RAM",
        [](FakePackedRing& r, memory::GuestMemory& m) {
          PackedDescriptor e{kRam - 8, 16, 0, 0};
          ASSERT_TRUE(m.write_obj(kTable, e));
          r.push_raw(kTable, 16, 0, kDescFlagIndirect);
        }},
       {"indirect entry readable after writable",
+       "device-readable buffer after a device-writable one",
        [](FakePackedRing& r, memory::GuestMemory& m) {
          PackedDescriptor e[2] = {{kBuf, 4, 0, kDescFlagWrite}, {kBuf, 4, 0, 0}};
          ASSERT_TRUE(m.write_obj(kTable, e));
@@ -311,6 +318,8 @@ TEST_F(PackedQueueTest, MalformedBuffersAreGuestErrors) {
     auto c = q->pop();
     ASSERT_FALSE(c) << bc.name;
     EXPECT_EQ(c.error().code(), ErrorCode::kGuest) << bc.name;
+    EXPECT_NE(c.error().to_string().find(bc.message), std::string::npos)
+        << bc.name << ": " << c.error().to_string();
   }
 }
 
@@ -376,7 +385,7 @@ TEST_F(PackedQueueTest, EventIdxNotifiesWhenTheDriversSlotIsUsed) {
   ASSERT_TRUE(q.push_used(1, 4));  // slot 1: before the event slot
   EXPECT_FALSE(*q.needs_notification());
   EXPECT_FALSE(*q.needs_notification());  // nothing new
-  ASSERT_TRUE(q.push_used(2, 4));  // slot 2: the event
+  ASSERT_TRUE(q.push_used(2, 4));         // slot 2: the event
   EXPECT_TRUE(*q.needs_notification());
   ASSERT_TRUE(q.push_used(3, 4));  // slot 3: past it
   EXPECT_FALSE(*q.needs_notification());

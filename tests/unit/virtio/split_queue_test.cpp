@@ -129,6 +129,24 @@ TEST_F(SplitQueueTest, IndirectTableIsFollowed) {
   EXPECT_EQ((*c)->segments().size(), 2U);
 }
 
+TEST_F(SplitQueueTest, IndirectTableMayHoldQueueSizeEntries) {
+  // A virtio-blk request at seg_max (queue size - 2) plus header and status fills a table
+  // of queue-size entries; the ring descriptor pointing at it does not count against it.
+  auto q = activate();
+  uint64_t table = 0x30000;
+  for (uint16_t i = 0; i < 8; ++i) {
+    auto flags = static_cast<uint16_t>(i < 7 ? kDescFlagNext : kDescFlagWrite);
+    SplitDescriptor d{kBuf + 16 * i, 4, flags, static_cast<uint16_t>(i + 1)};
+    ASSERT_TRUE(mem_->write_obj(table + 16 * i, d));
+  }
+  ring_.write_desc(0, table, 16 * 8, kDescFlagIndirect, 0);
+  ring_.publish(0);
+  auto c = q.pop();
+  ASSERT_TRUE(c && c->has_value()) << (c ? "" : c.error().to_string());
+  EXPECT_EQ((*c)->segments().size(), 8U);
+  EXPECT_EQ((*c)->writable_bytes(), 4U);
+}
+
 struct BadChain {
   const char* name;
   void (*layout)(FakeRing&, memory::GuestMemory&);
