@@ -3,7 +3,7 @@
 # on the raw disk (dd conv=fsync at an unaligned offset), then powers off; the host
 # reads new.txt back with debugfs, e2fsck -fn is clean, the raw disk matches byte for
 # byte. Boot 2 reads all of it back.
-TIMEOUT=240
+TIMEOUT=360
 EXPECT_EXIT=0
 EXPECT_CONSOLE='SV-GUEST: blk-read known='
 PATH="$PATH:/usr/sbin:/sbin"
