@@ -74,7 +74,8 @@ Result<void> TestMachine::realize(const config::VmConfig& cfg) {
   SV_RETURN_IF_ERROR(realize_serial(cfg));
   SV_RETURN_IF_ERROR(realize_virtio(cfg));
   if (cfg.boot.kernel) {
-    logger(kLoggerMachine)->info("accel=test: -kernel {} is not loaded (no vCPUs)", *cfg.boot.kernel);
+    logger(kLoggerMachine)
+        ->info("accel=test: -kernel {} is not loaded (no vCPUs)", *cfg.boot.kernel);
   }
   SV_ASSIGN_OR_RETURN(driver_, TestSocketClient::connect(*cfg.mod_test, loop_, target(), [this] {
                         request_shutdown(ShutdownReason::kHostRequest, "test driver closed");
@@ -105,8 +106,8 @@ Result<void> TestMachine::realize_serial(const config::VmConfig& cfg) {
     return errorf(ErrorCode::kNotFound, "-serial: no chardev '{}'", cfg.serial->chardev);
   }
   SV_ASSIGN_OR_RETURN(serial_backend_, devices::open_char_backend(*chardev, loop_));
-  auto serial = std::make_shared<devices::Serial>("serial0", *irqs_.line(kSerialIrq),
-                                                  serial_backend_.get());
+  auto serial =
+      std::make_shared<devices::Serial>("serial0", *irqs_.line(kSerialIrq), serial_backend_.get());
   SV_RETURN_IF_ERROR(pio_->insert(serial, kSerialPort, devices::kSerialRegisterSpan));
   devices_.push_back(serial);
   return ok();
@@ -125,8 +126,8 @@ Result<void> TestMachine::realize_virtio(const config::VmConfig& cfg) {
   virtio_ = std::make_unique<VirtioMmioSet>(std::move(host));
   SV_RETURN_IF_ERROR(virtio_->realize(cfg));
   for (const auto& e : virtio_->entries()) {
-    logger(kLoggerMachine)->info("accel=test: {} ({}) at {:#x}, irq {}", e.id, e.driver, e.slot.base,
-                                 e.slot.irq);
+    logger(kLoggerMachine)
+        ->info("accel=test: {} ({}) at {:#x}, irq {}", e.id, e.driver, e.slot.base, e.slot.irq);
   }
   return ok();
 }
@@ -172,8 +173,9 @@ void TestMachine::request_shutdown(ShutdownReason reason, std::string detail) {
   ev.detail = std::move(detail);
   shutdown_ = ev;
   state_ = MachineState::kShutdown;
-  logger(kLoggerMachine)->info("test machine shut down: {}{}{}", to_string(reason),
-                               ev.detail.empty() ? "" : ": ", ev.detail);
+  logger(kLoggerMachine)
+      ->info("test machine shut down: {}{}{}", to_string(reason), ev.detail.empty() ? "" : ": ",
+             ev.detail);
   if (on_shutdown_) on_shutdown_(ev);
 }
 

@@ -77,15 +77,22 @@ std::string hex_bytes(std::span<const uint8_t> bytes) {
   return s;
 }
 
-std::string ok_value(uint64_t v) { return fmt::format("OK 0x{:016x}", v); }
+std::string ok_value(uint64_t v) {
+  return fmt::format("OK 0x{:016x}", v);
+}
 
 Result<uint64_t> access_width(char suffix) {
   switch (suffix) {
-    case 'b': return 1;
-    case 'w': return 2;
-    case 'l': return 4;
-    case 'q': return 8;
-    default: return errorf(ErrorCode::kInvalidArgument, "no access width '{}'", suffix);
+    case 'b':
+      return 1;
+    case 'w':
+      return 2;
+    case 'l':
+      return 4;
+    case 'q':
+      return 8;
+    default:
+      return errorf(ErrorCode::kInvalidArgument, "no access width '{}'", suffix);
   }
 }
 
@@ -237,8 +244,8 @@ Result<std::string> cmd_intx(const TestTarget& t, const Words& w, bool eoi) {
   SV_RETURN_IF_ERROR(need(w, 2, 2, eoi ? "eoi_intx <irq>" : "query_intx <irq>"));
   SV_ASSIGN_OR_RETURN(uint64_t irq, parse_dec("irq", w[1]));
   if (irq > 1023) return errorf(ErrorCode::kOutOfRange, "irq {} is not in 0..1023", irq);
-  bool raised = eoi ? t.irqs->eoi(static_cast<uint32_t>(irq))
-                    : t.irqs->query(static_cast<uint32_t>(irq));
+  bool raised =
+      eoi ? t.irqs->eoi(static_cast<uint32_t>(irq)) : t.irqs->query(static_cast<uint32_t>(irq));
   return std::string(raised ? "OK TRUE" : "OK FALSE");
 }
 

@@ -52,8 +52,8 @@ std::string execute_test_command(std::string_view command, const TestTarget& tar
 class TestSocketClient {
  public:
   // Connects to the unix socket `path` and serves it on `loop`.
-  static Result<std::unique_ptr<TestSocketClient>> connect(const std::string& path,
-                                                           EventLoop& loop, TestTarget target,
+  static Result<std::unique_ptr<TestSocketClient>> connect(const std::string& path, EventLoop& loop,
+                                                           TestTarget target,
                                                            std::function<void()> on_close);
   ~TestSocketClient();
   TestSocketClient(const TestSocketClient&) = delete;

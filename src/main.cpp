@@ -13,6 +13,7 @@
 
 #include <unistd.h>
 
+#include "machine/test_machine.h"
 #include "stratovirt/base/daemon.h"
 #include "stratovirt/base/event_loop.h"
 #include "stratovirt/base/logging.h"
@@ -20,7 +21,6 @@
 #include "stratovirt/base/signal_handler.h"
 #include "stratovirt/config/cmdline.h"
 #include "stratovirt/config/vm_config.h"
-#include "machine/test_machine.h"
 #include "stratovirt/machine/machine.h"
 #include "stratovirt/qmp/fd_registry.h"
 #include "stratovirt/qmp/monitor_setup.h"
@@ -59,7 +59,8 @@ Result<void> check_monitors(const config::VmConfig& cfg) {
 // vCPU error through the machine's shutdown event (exit code 2). `-accel test` builds the
 // device test tier's machine on the main loop's virtual clock (docs/device-tests.md).
 Result<std::unique_ptr<machine::Machine>> create_machine(const config::VmConfig& cfg,
-                                                         EventLoop& loop, VirtualClock& test_clock) {
+                                                         EventLoop& loop,
+                                                         VirtualClock& test_clock) {
   if (cfg.machine.type == config::MachineType::kNone) return std::unique_ptr<machine::Machine>{};
   if (cfg.machine.accel == config::Accel::kTest) {
     SV_ASSIGN_OR_RETURN(auto vm, machine::TestMachine::create(cfg, loop, test_clock));
@@ -110,7 +111,7 @@ int run_vmm(const config::VmConfig& cfg) {
   // Under -accel test, main-loop time is virtual: it moves only on the driver's clock_step.
   VirtualClock test_clock;
   auto loop = cfg.machine.accel == config::Accel::kTest ? EventLoop::create("main", test_clock)
-                                                         : EventLoop::create("main");
+                                                        : EventLoop::create("main");
   if (!loop) return fail(loop.error());
   EventLoop& main_loop = **loop;
 

@@ -25,8 +25,7 @@ inline constexpr uint32_t kIn = 0, kOut = 1, kFlush = 4, kGetId = 8, kDiscard = 
                           kWriteZeroes = 13;
 inline constexpr uint8_t kOk = 0, kIoErr = 1, kUnsupp = 2;
 inline constexpr uint64_t kFSegMax = 1ULL << 2, kFRo = 1ULL << 5, kFBlkSize = 1ULL << 6,
-                          kFFlush = 1ULL << 9, kFDiscard = 1ULL << 13,
-                          kFWriteZeroes = 1ULL << 14;
+                          kFFlush = 1ULL << 9, kFDiscard = 1ULL << 13, kFWriteZeroes = 1ULL << 14;
 }  // namespace blkreq
 
 struct BlkResult {
@@ -43,10 +42,11 @@ class BlkHarness {
                       std::vector<uint8_t> image = std::vector<uint8_t>(kImageSize))
       : image_(image_dir_.file("disk.img")) {
     std::ofstream(image_, std::ios::binary)
-        .write(reinterpret_cast<const char*>(image.data()), static_cast<std::streamsize>(image.size()));
-    vm_ = std::make_unique<TestVm>(std::vector<std::string>{
-        "-drive", "id=d0,file=" + image_ + drive_props, "-device",
-        "virtio-blk-device,drive=d0,id=blk0" + device_props});
+        .write(reinterpret_cast<const char*>(image.data()),
+               static_cast<std::streamsize>(image.size()));
+    vm_ = std::make_unique<TestVm>(
+        std::vector<std::string>{"-drive", "id=d0,file=" + image_ + drive_props, "-device",
+                                 "virtio-blk-device,drive=d0,id=blk0" + device_props});
     drv_ = std::make_unique<VirtioMmioDriver>(*vm_, kBlkBase, kBlkIrq);
   }
 
@@ -98,7 +98,8 @@ class BlkHarness {
     return complete(head, status);
   }
 
-  BlkResult write_sectors(uint64_t sector, const std::vector<uint8_t>& data, bool indirect = false) {
+  BlkResult write_sectors(uint64_t sector, const std::vector<uint8_t>& data,
+                          bool indirect = false) {
     uint64_t buf = alloc_.alloc(data.size());
     vm_->write(buf, data);
     return request(blkreq::kOut, sector, buf, static_cast<uint32_t>(data.size()), false, indirect);

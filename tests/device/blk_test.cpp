@@ -20,14 +20,14 @@ TEST(BlkTest, ProbeFeaturesAndConfigSpace) {
   EXPECT_EQ(d.version(), 2u);
   EXPECT_EQ(d.device_id(), 2u);
   uint64_t f = d.device_features();
-  for (uint64_t bit : {kVirtioFVersion1, kVirtioFIndirect, kVirtioFEventIdx, kFSegMax, kFBlkSize,
-                       kFFlush}) {
+  for (uint64_t bit :
+       {kVirtioFVersion1, kVirtioFIndirect, kVirtioFEventIdx, kFSegMax, kFBlkSize, kFFlush}) {
     EXPECT_NE(f & bit, 0u) << std::hex << bit;
   }
   EXPECT_EQ(f & (kFRo | kFDiscard), 0u);
   EXPECT_EQ(d.config(0, 'q'), kImageSize / 512);  // capacity in sectors
-  EXPECT_EQ(d.config(20, 'l'), 512u);              // blk_size
-  EXPECT_GT(d.config(12, 'l'), 0u);                // seg_max
+  EXPECT_EQ(d.config(20, 'l'), 512u);             // blk_size
+  EXPECT_GT(d.config(12, 'l'), 0u);               // seg_max
   EXPECT_GT(d.queue_num_max(0), 0u);
   // Nothing else lives in the window after the blk slots: the next slot is empty.
   EXPECT_EQ(h.vm().command("readl 0xf0100200").rfind("ERR ", 0), 0u);
@@ -94,7 +94,7 @@ TEST(BlkTest, IndirectChainsAndEventIdx) {
   BlkResult w = h.write_sectors(3, data, /*indirect=*/true);
   EXPECT_TRUE(w.completed);
   EXPECT_EQ(w.status, kOk);
-  EXPECT_NE(w.isr, 0u);  // used_event 0: the first completion interrupts
+  EXPECT_NE(w.isr, 0u);                 // used_event 0: the first completion interrupts
   EXPECT_EQ(h.vq().avail_event(), 1u);  // the device published how far it consumed
   auto r = h.read_sectors(3, 1024, /*indirect=*/true);
   ASSERT_TRUE(r);
@@ -268,7 +268,8 @@ TEST(BlkThrottleTest, IopsLimitHoldsOnTheVirtualClock) {
   }
   EXPECT_EQ(vq.used_idx(), 10u);
   auto img = h.image_bytes();
-  EXPECT_TRUE(std::all_of(img.begin(), img.begin() + 10 * 512, [](uint8_t b) { return b == 0xab; }));
+  EXPECT_TRUE(
+      std::all_of(img.begin(), img.begin() + 10 * 512, [](uint8_t b) { return b == 0xab; }));
 }
 
 }  // namespace

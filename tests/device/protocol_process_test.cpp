@@ -96,9 +96,9 @@ TEST(ProtocolProcessTest, ClosingTheTestSocketShutsTheVmmDown) {
 TEST(ProtocolProcessTest, StartupErrorsNameTheirCause) {
   TempDir dir;
   std::string qmp = "unix:" + dir.file("q.sock") + ",server,nowait";
-  Process nobody({"-accel", "test", "-machine", "microvm", "-qmp", qmp, "-mod-test",
-                  dir.file("nobody.sock")},
-                 dir.path());
+  Process nobody(
+      {"-accel", "test", "-machine", "microvm", "-qmp", qmp, "-mod-test", dir.file("nobody.sock")},
+      dir.path());
   EXPECT_EQ(nobody.wait(), 1);
   EXPECT_NE(nobody.err().find("-mod-test " + dir.file("nobody.sock") +
                               ": cannot connect to the test driver"),

@@ -108,7 +108,8 @@ TEST(ConsoleTest, OutputReachesTheSocketAndInputReachesTheGuest) {
   ASSERT_TRUE(eventually([&] {
     got += read_crlf_line(host.get(), pending, 50);
     return pending == text || got == text;
-  })) << got << pending;
+  })) << got
+      << pending;
   EXPECT_TRUE(qs[1]->pop_used());
 
   // Host → guest on receiveq0.

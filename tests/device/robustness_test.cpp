@@ -18,18 +18,19 @@ TEST(RobustnessTest, RandomDriverTrafficNeverStopsTheVmm) {
   std::string image = dir.write("disk.img", std::string(256 * 1024, '\0'));
   TestVm vm({"-drive", "id=d0,file=" + image, "-device", "virtio-blk-device,drive=d0,id=blk0",
              "-object", "rng-random,id=r0,filename=/dev/urandom", "-device",
-             "virtio-rng-device,rng=r0,id=rng0", "-chardev", "file,id=c0,path=/dev/null",
-             "-device", "virtio-serial-device,id=vs0", "-device", "virtconsole,chardev=c0,id=con0",
-             "-serial", "file,path=/dev/null"});
+             "virtio-rng-device,rng=r0,id=rng0", "-chardev", "file,id=c0,path=/dev/null", "-device",
+             "virtio-serial-device,id=vs0", "-device", "virtconsole,chardev=c0,id=con0", "-serial",
+             "file,path=/dev/null"});
   ASSERT_TRUE(vm.ready()) << vm.startup_error();
   // blk in slot 0, rng and the serial device after the six replaceable slots.
   const uint64_t windows[] = {0xF0100000, 0xF0100C00, 0xF0100E00};
-  const uint64_t hot_regs[] = {0x014, 0x020, 0x024, 0x030, 0x038, 0x044, 0x050, 0x064,
-                               0x070, 0x080, 0x084, 0x090, 0x0a0, 0x100};
+  const uint64_t hot_regs[] = {0x014, 0x020, 0x024, 0x030, 0x038, 0x044, 0x050,
+                               0x064, 0x070, 0x080, 0x084, 0x090, 0x0a0, 0x100};
   std::mt19937_64 rng(0x5eed0042);
   auto pick = [&](uint64_t n) { return rng() % n; };
-  const char* garbage[] = {"", "readq", "write 0 0", "clock_step x", "\xff\xfe", "eoi_intx",
-                           "write 0x1000 0x4 0x", "query_msix 1", "outb 0x3f8"};
+  const char* garbage[] = {"",          "readq",    "write 0 0",           "clock_step x",
+                           "\xff\xfe",  "eoi_intx", "write 0x1000 0x4 0x", "query_msix 1",
+                           "outb 0x3f8"};
   size_t replies = 0;
   for (int i = 0; i < 3000; ++i) {
     std::string cmd;

@@ -35,8 +35,8 @@ class TestProtocolTest : public ::testing::Test {
   void SetUp() override {
     auto region = memory::MmapRegion::anonymous(0x10000, {});
     ASSERT_TRUE(region);
-    ASSERT_TRUE(memory_.add_region(0, 0x10000,
-                                   std::make_shared<memory::MmapRegion>(std::move(*region))));
+    ASSERT_TRUE(
+        memory_.add_region(0, 0x10000, std::make_shared<memory::MmapRegion>(std::move(*region))));
     ASSERT_TRUE(mmio_->insert(reg_, 0xF0000000, 4));
     ASSERT_TRUE(pio_->insert(port_, 0x70, 4));
     auto loop = EventLoop::create("test", clock_);
@@ -120,7 +120,7 @@ TEST_F(TestProtocolTest, ClockStepRunsDueTimersAndStepsToTheNextDeadline) {
   EXPECT_EQ(fired, 1);
   EXPECT_EQ(run("clock_step"), "OK 5000");  // to the next deadline
   EXPECT_EQ(fired, 11);
-  EXPECT_EQ(run("clock_step"), "OK 5000");  // nothing pending: time stays
+  EXPECT_EQ(run("clock_step"), "OK 5000");      // nothing pending: time stays
   EXPECT_EQ(run("clock_set 4000"), "OK 5000");  // never backwards
   loop_->add_timer(std::chrono::nanoseconds(100), [&] { fired += 100; });
   EXPECT_EQ(run("clock_set 6000"), "OK 6000");

@@ -36,8 +36,9 @@ TestVm::TestVm(const std::vector<std::string>& args) {
     why_ = "cannot listen on " + test_sock;
     return;
   }
-  std::vector<std::string> argv{"-accel", "test", "-machine", "microvm", "-qmp",
-                                "unix:" + qmp_sock + ",server,nowait", "-mod-test", test_sock};
+  std::vector<std::string> argv{"-accel",    "test",   "-machine",
+                                "microvm",   "-qmp",   "unix:" + qmp_sock + ",server,nowait",
+                                "-mod-test", test_sock};
   argv.insert(argv.end(), args.begin(), args.end());
   process_.emplace(argv, dir_.path());
   // Wait for the connect-back while the VMM is alive.
@@ -88,7 +89,9 @@ std::string TestVm::command(std::string_view cmd) {
   return reply_line();
 }
 
-void TestVm::close_test_socket() { conn_.reset(); }
+void TestVm::close_test_socket() {
+  conn_.reset();
+}
 
 void TestVm::expect_ok(std::string_view cmd) {
   std::string r = command(cmd);
@@ -141,13 +144,17 @@ uint64_t TestVm::clock_step(std::optional<uint64_t> ns) {
   return ok_number(ns ? fmt::format("clock_step {}", *ns) : std::string("clock_step"), 10);
 }
 
-uint64_t TestVm::clock_set(uint64_t ns) { return ok_number(fmt::format("clock_set {}", ns), 10); }
+uint64_t TestVm::clock_set(uint64_t ns) {
+  return ok_number(fmt::format("clock_set {}", ns), 10);
+}
 
 bool TestVm::query_intx(uint32_t irq) {
   return command(fmt::format("query_intx {}", irq)) == "OK TRUE";
 }
 
-bool TestVm::eoi_intx(uint32_t irq) { return command(fmt::format("eoi_intx {}", irq)) == "OK TRUE"; }
+bool TestVm::eoi_intx(uint32_t irq) {
+  return command(fmt::format("eoi_intx {}", irq)) == "OK TRUE";
+}
 
 uint64_t TestVm::in(char width, uint16_t port) {
   return ok_number(fmt::format("in{} {:#x}", width, port), 16);

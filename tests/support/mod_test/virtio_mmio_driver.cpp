@@ -39,8 +39,8 @@ uint16_t TestVirtqueue::add_chain(const std::vector<GuestBuf>& bufs) {
   for (size_t k = 0; k < bufs.size(); ++k) ids.push_back(take_desc());
   for (size_t k = 0; k < bufs.size(); ++k) {
     bool more = k + 1 < bufs.size();
-    uint16_t flags = static_cast<uint16_t>((more ? kDescFNext : 0) |
-                                           (bufs[k].device_writes ? kDescFWrite : 0));
+    uint16_t flags =
+        static_cast<uint16_t>((more ? kDescFNext : 0) | (bufs[k].device_writes ? kDescFWrite : 0));
     write_desc(ids[k], bufs[k].addr, bufs[k].len, flags, more ? ids[k + 1] : 0);
   }
   return ids.front();
@@ -68,7 +68,9 @@ void TestVirtqueue::make_available(uint16_t head) {
   vm_.writew(avail_ + 2, avail_idx_);
 }
 
-uint16_t TestVirtqueue::used_idx() { return static_cast<uint16_t>(vm_.readw(used_ + 2)); }
+uint16_t TestVirtqueue::used_idx() {
+  return static_cast<uint16_t>(vm_.readw(used_ + 2));
+}
 
 std::optional<UsedElem> TestVirtqueue::pop_used() {
   if (used_idx() == last_used_) return std::nullopt;
@@ -78,13 +80,17 @@ std::optional<UsedElem> TestVirtqueue::pop_used() {
   return elem;
 }
 
-void TestVirtqueue::set_used_event(uint16_t idx) { vm_.writew(avail_ + 4 + 2ULL * size_, idx); }
+void TestVirtqueue::set_used_event(uint16_t idx) {
+  vm_.writew(avail_ + 4 + 2ULL * size_, idx);
+}
 
 uint16_t TestVirtqueue::avail_event() {
   return static_cast<uint16_t>(vm_.readw(used_ + 4 + 8ULL * size_));
 }
 
-void TestVirtqueue::set_avail_flags(uint16_t flags) { vm_.writew(avail_, flags); }
+void TestVirtqueue::set_avail_flags(uint16_t flags) {
+  vm_.writew(avail_, flags);
+}
 
 uint64_t VirtioMmioDriver::device_features() {
   set_reg(0x014, 0);
@@ -150,10 +156,14 @@ uint32_t VirtioMmioDriver::wait_interrupt(int polls) {
 uint64_t VirtioMmioDriver::config(uint64_t off, char width) {
   uint64_t a = base_ + 0x100 + off;
   switch (width) {
-    case 'b': return vm_.readb(a);
-    case 'w': return vm_.readw(a);
-    case 'l': return vm_.readl(a);
-    default: return vm_.readq(a);
+    case 'b':
+      return vm_.readb(a);
+    case 'w':
+      return vm_.readw(a);
+    case 'l':
+      return vm_.readl(a);
+    default:
+      return vm_.readq(a);
   }
 }
 
