@@ -6,14 +6,13 @@
 
 #include <cerrno>
 
+#include "src/block/run_io.h"
 #include "stratovirt/base/event_fd.h"
 #include "stratovirt/block/io_engine.h"
 
 namespace stratovirt::block {
 
-namespace {
-
-int64_t run(const IoRequest& r) {
+int64_t run_io(const IoRequest& r) {
   ssize_t n = 0;
   switch (r.op) {
     case IoOp::kRead:
@@ -35,11 +34,13 @@ int64_t run(const IoRequest& r) {
   return n < 0 ? -errno : n;
 }
 
+namespace {
+
 class SyncEngine final : public IoEngine {
  public:
   explicit SyncEngine(EventFd efd) : efd_(std::move(efd)) {}
   Result<void> submit(const IoRequest& req, uint64_t cookie) override {
-    done_.push_back({cookie, run(req)});
+    done_.push_back({cookie, run_io(req)});
     return efd_.write();
   }
   std::vector<IoCompletion> reap() override {

@@ -5,11 +5,12 @@
 // submit() queues one operation (readv, writev, fdatasync, fallocate) on an fd with a
 // caller cookie; the caller keeps the iovec array and buffers alive until the completion
 // arrives. event_fd() becomes readable when completions are ready; reap() returns them
-// (result = bytes transferred or -errno, as the syscall would). Two implementations:
-// io_uring (liburing; aio=io_uring / native) and a synchronous fallback (aio=off, or when
-// io_uring is unavailable) that completes inside submit(). Between plug() and unplug()
+// (result = bytes transferred or -errno, as the syscall would). Three implementations:
+// io_uring (liburing; aio=io_uring / native), a thread pool running the blocking system
+// calls (aio=threads, and the fallback where io_uring is unavailable), and a synchronous
+// engine that completes inside submit() (aio=off; unit tests). Between plug() and unplug()
 // the io_uring engine only queues submissions and unplug() hands them to the kernel in one
-// system call (the synchronous engine ignores both). Owned by one data plane; its calls
+// system call (the others ignore both). Owned by one data plane; its calls
 // are serialised by the owner (on its loop thread, or under the owner's lock). Failure:
 // create/submit errors as Result; per-operation errors in the completion.
 #pragma once
@@ -54,6 +55,9 @@ class IoEngine {
 
 // `entries`: submission queue depth.
 Result<std::unique_ptr<IoEngine>> make_uring_engine(unsigned entries);
+// `threads` workers (at least one); they are joined on destruction, after finishing the
+// operations already submitted.
+Result<std::unique_ptr<IoEngine>> make_thread_pool_engine(unsigned threads);
 Result<std::unique_ptr<IoEngine>> make_sync_engine();
 
 }  // namespace stratovirt::block

@@ -16,8 +16,8 @@
 // bounce buffers until the engine reports them; a FLUSH is held back until every write
 // submitted before it has completed. Without attach_loop() (unit tests, a machine with no
 // loop) the engine is synchronous and queue_notify() completes everything before it
-// returns. With a loop, aio=io_uring|native uses io_uring (synchronous engine, with one
-// warning, where io_uring_setup fails) and aio=threads|off the synchronous engine; the
+// returns. With a loop, aio=io_uring|native uses io_uring (a thread pool, with one warning,
+// where io_uring_setup fails), aio=threads a thread pool, aio=off the synchronous engine; the
 // completion eventfd and the throttle timer live on the loop, and a kick from another
 // thread (the MMIO exit path) is posted to the loop. A request over throttling.iops-total
 // is held and resumed by a loop timer at the time the bucket refills (without a loop, by
@@ -92,8 +92,9 @@ class BlockDevice final : public VirtioDevice {
   // that completes operations on demand, in any order).
   void attach_loop(EventLoop* loop, std::unique_ptr<block::IoEngine> engine);
 
-  // Whether the data plane runs on io_uring (after attach_loop); for tests and logs.
-  [[nodiscard]] bool uses_uring() const { return uring_; }
+  // What runs the I/O (after attach_loop); for tests and logs.
+  enum class IoBackend { kSync, kThreadPool, kUring, kInjected };
+  [[nodiscard]] IoBackend io_backend() const { return backend_; }
 
  private:
   struct Request;
@@ -143,7 +144,7 @@ class BlockDevice final : public VirtioDevice {
   std::mutex mu_;
   std::optional<block::IopsThrottle> throttle_;
   std::unique_ptr<block::IoEngine> engine_;
-  bool uring_ = false;
+  IoBackend backend_ = IoBackend::kSync;
   EventLoop* loop_ = nullptr;
   // Posted closures and timers hold a weak reference; they do nothing once it expired.
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);

@@ -27,11 +27,16 @@ std::map<uint64_t, int64_t> wait_for(IoEngine& e, size_t n) {
   return got;
 }
 
-class IoEngineTest : public ::testing::TestWithParam<bool> {
+enum class Kind { kSync, kUring, kThreads };
+
+class IoEngineTest : public ::testing::TestWithParam<Kind> {
  protected:
+  bool uring() const { return GetParam() == Kind::kUring; }
   std::unique_ptr<IoEngine> engine() {
-    auto e = GetParam() ? make_uring_engine(16) : make_sync_engine();
-    if (!e && GetParam()) {
+    auto e = uring()                        ? make_uring_engine(16)
+             : GetParam() == Kind::kThreads ? make_thread_pool_engine(3)
+                                            : make_sync_engine();
+    if (!e && uring()) {
       return nullptr;  // io_uring disabled on this host (sysctl / seccomp)
     }
     EXPECT_TRUE(e) << e.error().to_string();
@@ -96,7 +101,7 @@ TEST_P(IoEngineTest, PluggedSubmissionsGoOutTogetherOnUnplug) {
                            static_cast<uint64_t>(i) * 4096, 0, 0},
                           static_cast<uint64_t>(10 + i)));
   }
-  if (GetParam()) {  // io_uring: nothing reaches the kernel before unplug()
+  if (uring()) {  // io_uring: nothing reaches the kernel before unplug()
     pollfd p{e->event_fd(), POLLIN, 0};
     EXPECT_EQ(::poll(&p, 1, 50), 0);
     std::string head(4096, '\0');
@@ -112,8 +117,13 @@ TEST_P(IoEngineTest, PluggedSubmissionsGoOutTogetherOnUnplug) {
   EXPECT_EQ(all, bufs[0] + bufs[1] + bufs[2] + bufs[3]);
 }
 
-INSTANTIATE_TEST_SUITE_P(Engines, IoEngineTest, ::testing::Values(false, true),
-                         [](const auto& p) { return p.param ? "uring" : "sync"; });
+INSTANTIATE_TEST_SUITE_P(Engines, IoEngineTest,
+                         ::testing::Values(Kind::kSync, Kind::kUring, Kind::kThreads),
+                         [](const auto& p) {
+                           return p.param == Kind::kUring     ? "uring"
+                                  : p.param == Kind::kThreads ? "threads"
+                                                              : "sync";
+                         });
 
 }  // namespace
 }  // namespace stratovirt::block

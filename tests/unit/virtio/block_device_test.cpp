@@ -458,19 +458,24 @@ class AsyncBlockTest : public BlockDeviceTest {
   ManualEngine* manual_ = nullptr;  // owned by the device
 };
 
-// Over io_uring and the synchronous engine.
-class AsyncEngineTest : public AsyncBlockTest, public ::testing::WithParamInterface<bool> {
+// Over io_uring (aio=io_uring), the thread pool (aio=threads) and the synchronous engine.
+class AsyncEngineTest : public AsyncBlockTest,
+                        public ::testing::WithParamInterface<config::AioMode> {
  protected:
   void SetUp() override {
     AsyncBlockTest::SetUp();
-    drive_.aio = GetParam() ? config::AioMode::kIoUring : config::AioMode::kOff;
+    drive_.aio = GetParam();
   }
   // Creates the device on the loop and starts it; false when io_uring is unavailable.
   bool start() {
     BlockDevice* dev = create_on(*loop_);
     if (dev == nullptr) return false;
-    if (GetParam() && !dev->uses_uring()) return false;
-    EXPECT_TRUE(GetParam() || !dev->uses_uring());
+    using B = BlockDevice::IoBackend;
+    B want = GetParam() == config::AioMode::kIoUring   ? B::kUring
+             : GetParam() == config::AioMode::kThreads ? B::kThreadPool
+                                                       : B::kSync;
+    if (want == B::kUring && dev->io_backend() != B::kUring) return false;
+    EXPECT_EQ(dev->io_backend(), want);
     run_loop();
     bring_up();
     return true;
@@ -546,8 +551,14 @@ TEST_P(AsyncEngineTest, KickFromAnotherThreadAndDiscardSegments) {
   EXPECT_EQ(image_bytes(144 * 512, 512), std::string(512, '\x5a'));
 }
 
-INSTANTIATE_TEST_SUITE_P(Engines, AsyncEngineTest, ::testing::Values(true, false),
-                         [](const auto& p) { return p.param ? "uring" : "sync"; });
+INSTANTIATE_TEST_SUITE_P(Engines, AsyncEngineTest,
+                         ::testing::Values(config::AioMode::kIoUring, config::AioMode::kThreads,
+                                           config::AioMode::kOff),
+                         [](const auto& p) {
+                           return p.param == config::AioMode::kIoUring   ? "uring"
+                                  : p.param == config::AioMode::kThreads ? "threads"
+                                                                         : "sync";
+                         });
 
 TEST_F(AsyncBlockTest, DirectIoBouncesUnalignedBuffersUntilCompletion) {
   drive_.direct = true;

@@ -27,6 +27,7 @@ constexpr uint32_t kSegMax = 126;  // queue size minus header and status, Linux'
 constexpr unsigned kOpBits = 6;
 static_assert(kMaxDiscardSegments <= (1U << kOpBits));
 constexpr uint32_t kUringMaxEntries = 1024;
+constexpr unsigned kPoolThreads = 4;  // aio=threads workers per device
 
 template <typename T>
 void put(std::array<uint8_t, kConfigSize>& c, size_t off, T v) {
@@ -143,16 +144,27 @@ void BlockDevice::attach_loop(EventLoop* loop) {
     return;
   }
   std::lock_guard lock(mu_);
-  if (aio_ == config::AioMode::kNative || aio_ == config::AioMode::kIoUring) {
+  bool want_uring = aio_ == config::AioMode::kNative || aio_ == config::AioMode::kIoUring;
+  if (want_uring) {
     uint32_t want = std::bit_ceil(std::max<uint32_t>(num_queues_ * queue_size_, 16));
     auto uring = block::make_uring_engine(std::min(want, kUringMaxEntries));
     if (uring) {
       engine_ = std::move(*uring);
-      uring_ = true;
+      backend_ = IoBackend::kUring;
     } else {
       logger(kLoggerBlock)
-          ->warn("virtio-blk {}: io_uring unavailable ({}); using synchronous I/O", id_,
+          ->warn("virtio-blk {}: io_uring unavailable ({}); using a thread pool", id_,
                  uring.error());
+    }
+  }
+  if (aio_ == config::AioMode::kThreads || (want_uring && backend_ != IoBackend::kUring)) {
+    auto pool = block::make_thread_pool_engine(kPoolThreads);
+    if (pool) {
+      engine_ = std::move(*pool);
+      backend_ = IoBackend::kThreadPool;
+    } else {
+      logger(kLoggerBlock)
+          ->warn("virtio-blk {}: I/O threads: {}; using synchronous I/O", id_, pool.error());
     }
   }
   register_engine_locked(loop);
@@ -164,7 +176,7 @@ void BlockDevice::attach_loop(EventLoop* loop, std::unique_ptr<block::IoEngine> 
   }
   std::lock_guard lock(mu_);
   engine_ = std::move(engine);
-  uring_ = false;
+  backend_ = IoBackend::kInjected;
   register_engine_locked(loop);
 }
 
