@@ -93,6 +93,14 @@ TEST(ProtocolProcessTest, ClosingTheTestSocketShutsTheVmmDown) {
   EXPECT_EQ(vm.process().wait(), 0) << vm.process().err();
 }
 
+TEST(ProtocolProcessTest, MachineAccelPropertyAndSigterm) {
+  TestVm vm({}, /*machine_property=*/true);
+  ASSERT_TRUE(vm.ready()) << vm.startup_error();
+  EXPECT_EQ(vm.command("readb 0x0"), "OK 0x0000000000000000");
+  vm.process().signal(SIGTERM);
+  EXPECT_EQ(vm.process().wait(), 0) << vm.process().err();
+}
+
 TEST(ProtocolProcessTest, StartupErrorsNameTheirCause) {
   TempDir dir;
   std::string qmp = "unix:" + dir.file("q.sock") + ",server,nowait";

@@ -28,7 +28,7 @@ UniqueFd listen_unix(const std::string& path) {
 
 }  // namespace
 
-TestVm::TestVm(const std::vector<std::string>& args) {
+TestVm::TestVm(const std::vector<std::string>& args, bool machine_property) {
   std::string test_sock = dir_.file("test.sock");
   std::string qmp_sock = dir_.file("qmp.sock");
   listener_ = listen_unix(test_sock);
@@ -36,9 +36,16 @@ TestVm::TestVm(const std::vector<std::string>& args) {
     why_ = "cannot listen on " + test_sock;
     return;
   }
-  std::vector<std::string> argv{"-accel",    "test",   "-machine",
-                                "microvm",   "-qmp",   "unix:" + qmp_sock + ",server,nowait",
-                                "-mod-test", test_sock};
+  std::vector<std::string> argv;
+  if (machine_property) {
+    argv = {"-machine", "microvm,accel=test"};
+  } else {
+    argv = {"-accel", "test", "-machine", "microvm"};
+  }
+  for (const std::string& a : {std::string("-qmp"), "unix:" + qmp_sock + ",server,nowait",
+                               std::string("-mod-test"), test_sock}) {
+    argv.push_back(a);
+  }
   argv.insert(argv.end(), args.begin(), args.end());
   process_.emplace(argv, dir_.path());
   // Wait for the connect-back while the VMM is alive.

@@ -26,7 +26,8 @@ namespace stratovirt::testing {
 
 class TestVm {
  public:
-  explicit TestVm(const std::vector<std::string>& args = {});
+  // `machine_property`: select the accelerator as `-machine microvm,accel=test` instead.
+  explicit TestVm(const std::vector<std::string>& args = {}, bool machine_property = false);
   ~TestVm();
   TestVm(const TestVm&) = delete;
   TestVm& operator=(const TestVm&) = delete;
