@@ -32,7 +32,13 @@ Result<void> VirtioMmioSet::realize(const config::VmConfig& cfg) {
 }
 
 Result<void> VirtioMmioSet::add(const config::DeviceConfig& dev) {
-  SV_ASSIGN_OR_RETURN(auto device, make_virtio_device(dev, host_.devices));
+  VirtioDeviceContext ctx = host_.devices;
+  ctx.memory = host_.memory;
+  if (std::holds_alternative<config::VirtioBalloonDevice>(dev.spec) && balloon_ != nullptr) {
+    return errorf(ErrorCode::kInvalidArgument, "only one virtio-balloon device is allowed");
+  }
+  SV_ASSIGN_OR_RETURN(auto device, make_virtio_device(dev, ctx));
+  auto* balloon = dynamic_cast<virtio::BalloonDevice*>(device.get());
 
   EventLoop* loop = host_.devices.main_loop;
   if (const auto* iothread = iothread_of(dev); iothread != nullptr && iothread->has_value()) {
@@ -58,8 +64,10 @@ Result<void> VirtioMmioSet::add(const config::DeviceConfig& dev) {
 
   IrqLine* irq = host_.irq_line(slot.irq);
   const uint32_t queues = device->num_queues();
+  // Packed rings (VIRTIO_F_RING_PACKED) are offered to every device; Linux uses them.
   auto transport =
-      std::make_shared<virtio::MmioTransport>(dev.id, std::move(device), host_.memory, irq);
+      std::make_shared<virtio::MmioTransport>(dev.id, std::move(device), host_.memory, irq,
+                                              virtio::MmioTransportOptions{.packed_ring = true});
   SV_RETURN_IF_ERROR(host_.mmio->insert(transport, slot.base, slot.size));
   if (host_.bind_kick && loop != nullptr) {
     auto notify = transport->notify_handler();
@@ -72,6 +80,7 @@ Result<void> VirtioMmioSet::add(const config::DeviceConfig& dev) {
       ->info("{} ({}) at {:#x} irq {}{}", dev.id, dev.driver, slot.base, slot.irq,
              loop == host_.devices.main_loop ? "" : fmt::format(", on {}", loop->name()));
   entries_.push_back(Entry{dev.id, dev.driver, slot, std::move(transport)});
+  if (balloon != nullptr) balloon_ = balloon;
   return ok();
 }
 

@@ -24,7 +24,11 @@ class FakePackedRing {
  public:
   // Descriptor ring at `base`, driver event area at base + 0x4000, device area 0x4100.
   FakePackedRing(memory::GuestMemory& mem, uint64_t base, uint16_t size)
-      : mem_(&mem), size_(size), ring_(base), driver_(base + 0x4000), device_(base + 0x4100),
+      : mem_(&mem),
+        size_(size),
+        ring_(base),
+        driver_(base + 0x4000),
+        device_(base + 0x4100),
         slots_(size, 0) {}
 
   QueueConfig config() const {
@@ -44,9 +48,7 @@ class FakePackedRing {
   bool used_wrap() const { return used_wrap_; }
 
   // AVAIL/USED bits that make a descriptor available under the current driver wrap counter.
-  uint16_t avail_bits() const {
-    return avail_wrap_ ? kPackedDescFlagAvail : kPackedDescFlagUsed;
-  }
+  uint16_t avail_bits() const { return avail_wrap_ ? kPackedDescFlagAvail : kPackedDescFlagUsed; }
   void write_desc(uint16_t slot, const PackedDescriptor& d) {
     ASSERT_TRUE(mem_->write_obj(ring_ + uint64_t{16} * slot, d));
   }

@@ -211,6 +211,9 @@ void MmioTransport::activate_locked() {
     return;
   }
   activated_ = true;
+  logger(kLoggerVirtio)
+      ->info("{}: activated, {} queue(s), {} rings, features {:#x}", name_, queues_.size(),
+             packed ? "packed" : "split", driver_features_);
 }
 
 }  // namespace stratovirt::virtio
