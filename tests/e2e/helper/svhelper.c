@@ -7,6 +7,13 @@
  *       exists, at most TIMEOUT_S seconds, default 30) and copy what arrives to
  *       OUTFILE until EOF.
  *
+ *   svhelper qmp PATH [JSON_COMMAND...]
+ *       A QMP client: connect to the unix socket PATH (retrying up to 10 s),
+ *       print the greeting, send qmp_capabilities, then each JSON_COMMAND in
+ *       turn; every line the VMM sends (replies and events) is printed as it
+ *       arrives. After the last reply, events are still printed until the VMM
+ *       closes the socket or 2 s pass. Exit 0 when every command got a reply.
+ *
  *   svhelper uptime
  *       Print CLOCK_MONOTONIC in seconds with millisecond precision.
  *
@@ -268,16 +275,109 @@ static int probe(int argc, char **argv)
     return ok ? 0 : 1;
 }
 
+
+/* Reads one '\n'-terminated line from fd into line (without CR/LF); 0 on EOF or timeout. */
+static int read_line(int fd, char *line, size_t cap, double deadline)
+{
+    static char buf[65536];
+    static size_t have;
+    for (;;) {
+        char *nl = memchr(buf, '\n', have);
+        if (nl) {
+            size_t len = (size_t)(nl - buf);
+            size_t copy = len < cap - 1 ? len : cap - 1;
+            memcpy(line, buf, copy);
+            line[copy] = 0;
+            if (copy && line[copy - 1] == '\r')
+                line[copy - 1] = 0;
+            memmove(buf, nl + 1, have - len - 1);
+            have -= len + 1;
+            return 1;
+        }
+        double left = deadline - now_ms();
+        if (left <= 0 || have == sizeof(buf))
+            return 0;
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        if (poll(&pfd, 1, (int)left) <= 0)
+            return 0;
+        ssize_t n = read(fd, buf + have, sizeof(buf) - have);
+        if (n <= 0)
+            return 0;
+        have += (size_t)n;
+    }
+}
+
+static int qmp(int argc, char **argv)
+{
+    if (argc < 3) {
+        fprintf(stderr, "usage: svhelper qmp PATH [JSON_COMMAND...]\n");
+        return 2;
+    }
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    if (strlen(argv[2]) >= sizeof(sa.sun_path)) {
+        fprintf(stderr, "svhelper: socket path too long\n");
+        return 2;
+    }
+    strcpy(sa.sun_path, argv[2]);
+    double deadline = now_ms() + 10000.0;
+    int s;
+    for (;;) {
+        s = socket(AF_UNIX, SOCK_STREAM, 0);
+        if (s >= 0 && connect(s, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+            break;
+        if (s >= 0)
+            close(s);
+        if (now_ms() > deadline) {
+            fprintf(stderr, "svhelper: cannot connect to %s\n", argv[2]);
+            return 1;
+        }
+        usleep(10000);
+    }
+    char line[65536];
+    if (!read_line(s, line, sizeof(line), now_ms() + 5000.0)) {
+        fprintf(stderr, "svhelper: no QMP greeting\n");
+        return 1;
+    }
+    printf("%s\n", line);
+    const char *caps = "{\"execute\":\"qmp_capabilities\"}";
+    int missing = 0;
+    for (int i = 2; i < argc; ++i) {
+        const char *cmd = i == 2 ? caps : argv[i];
+        if (write_all(s, cmd, strlen(cmd)) || write_all(s, "\r\n", 2)) {
+            fprintf(stderr, "svhelper: write to QMP failed\n");
+            return 1;
+        }
+        int replied = 0;
+        while (!replied && read_line(s, line, sizeof(line), now_ms() + 10000.0)) {
+            printf("%s\n", line);
+            fflush(stdout);
+            replied = strstr(line, "\"return\"") != NULL || strstr(line, "\"error\"") != NULL;
+        }
+        if (!replied) {
+            fprintf(stderr, "svhelper: no reply to %s\n", cmd);
+            missing++;
+            break;
+        }
+    }
+    double end = now_ms() + 2000.0;
+    while (read_line(s, line, sizeof(line), end))
+        printf("%s\n", line);
+    close(s);
+    return missing ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 2 && !strcmp(argv[1], "sockread"))
         return sockread(argc, argv);
     if (argc >= 2 && !strcmp(argv[1], "probe"))
         return probe(argc, argv);
+    if (argc >= 2 && !strcmp(argv[1], "qmp"))
+        return qmp(argc, argv);
     if (argc >= 2 && !strcmp(argv[1], "uptime")) {
         printf("%.3f\n", now_ms() / 1000.0);
         return 0;
     }
-    fprintf(stderr, "usage: svhelper sockread|probe|uptime ...\n");
+    fprintf(stderr, "usage: svhelper sockread|probe|qmp|uptime ...\n");
     return 2;
 }
