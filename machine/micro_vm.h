@@ -49,6 +49,9 @@ class MicroVm final : public Machine, private VcpuExitHandler {
   std::optional<ShutdownEvent> shutdown_event() const override { return shutdown_; }
   std::vector<VcpuStatus> vcpus() const override;
   std::vector<IoThreadStatus> iothreads() const override;
+  virtio::BalloonControl* balloon() const override {
+    return virtio_ ? virtio_->balloon() : nullptr;
+  }
 
   const memory::GuestMemory& guest_memory() const { return memory_; }
   bool acpi() const { return acpi_; }

@@ -116,6 +116,10 @@ Result<void> TestMachine::realize_serial(const config::VmConfig& cfg) {
 // Every data plane runs on the main loop, iothread= included, and kicks take the MMIO
 // path synchronously: a driver's QueueNotify write has been processed when its reply comes
 // (asynchronous I/O completions are handled by the loop between two commands).
+virtio::BalloonControl* TestMachine::balloon() const {
+  return virtio_ ? virtio_->balloon() : nullptr;
+}
+
 Result<void> TestMachine::realize_virtio(const config::VmConfig& cfg) {
   VirtioMmioHost host;
   host.mmio = mmio_.get();

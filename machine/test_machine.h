@@ -49,6 +49,7 @@ class TestMachine final : public Machine {
   MachineState state() const override { return state_; }
   std::optional<ShutdownEvent> shutdown_event() const override { return shutdown_; }
   std::vector<VcpuStatus> vcpus() const override { return {}; }
+  virtio::BalloonControl* balloon() const override;
 
   TestTarget target();
 

@@ -2,9 +2,14 @@
 // -device → virtio device model, for the virtio-mmio machines.
 #include "machine/virtio_device_factory.h"
 
+#include <linux/magic.h>
+#include <sys/statfs.h>
+
+#include <filesystem>
 #include <variant>
 
 #include "devices/chardev/char_backends.h"
+#include "stratovirt/virtio/balloon_device.h"
 #include "stratovirt/virtio/block_device.h"
 #include "stratovirt/virtio/console_device.h"
 #include "stratovirt/virtio/rng_device.h"
@@ -34,6 +39,34 @@ Result<std::unique_ptr<virtio::VirtioDevice>> make_rng(const config::DeviceConfi
   }
   auto made = virtio::RngDevice::create(*source, dev, *ctx.clock);
   if (!made) return std::unexpected(made.error().with_context(dev.id));
+  return std::unique_ptr<virtio::VirtioDevice>(std::move(*made));
+}
+
+// Whether guest RAM lives on hugetlbfs (-mem-path, or the memory-backend-file object of
+// -machine memory-backend=): a file that does not exist yet is created in its directory.
+bool ram_on_hugetlbfs(const config::VmConfig& vm) {
+  std::optional<std::string> path = vm.memory.mem_path;
+  if (vm.machine.memory_backend) {
+    const config::ObjectConfig* obj = vm.find_object(*vm.machine.memory_backend);
+    const auto* backend = obj != nullptr ? std::get_if<config::MemoryBackendObject>(obj) : nullptr;
+    path = backend != nullptr ? backend->mem_path : std::nullopt;
+  }
+  if (!path) return false;
+  struct statfs fs {};
+  if (::statfs(path->c_str(), &fs) != 0) {
+    std::string dir = std::filesystem::path(*path).parent_path().string();
+    if (dir.empty() || ::statfs(dir.c_str(), &fs) != 0) return false;
+  }
+  return fs.f_type == HUGETLBFS_MAGIC;
+}
+
+Result<std::unique_ptr<virtio::VirtioDevice>> make_balloon(const config::DeviceConfig& dev,
+                                                           const VirtioDeviceContext& ctx) {
+  if (ctx.memory == nullptr) {
+    return errorf(ErrorCode::kInternal, "{}: no guest memory for the balloon", dev.id);
+  }
+  auto made = virtio::BalloonDevice::create(dev, *ctx.memory, ram_on_hugetlbfs(*ctx.vm));
+  if (!made) return std::unexpected(made.error());
   return std::unique_ptr<virtio::VirtioDevice>(std::move(*made));
 }
 
@@ -89,6 +122,9 @@ Result<std::unique_ptr<virtio::VirtioDevice>> make_virtio_device(
   }
   if (std::holds_alternative<config::VirtioSerialDevice>(dev.spec)) {
     return make_serial(dev, ctx);
+  }
+  if (std::holds_alternative<config::VirtioBalloonDevice>(dev.spec)) {
+    return make_balloon(dev, ctx);
   }
   return errorf(ErrorCode::kNotSupported, "{}: {} is not implemented on virtio-mmio yet", dev.id,
                 dev.driver);

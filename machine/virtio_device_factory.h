@@ -8,7 +8,8 @@
 // Used by every machine that has virtio-mmio slots (MicroVm on KVM, the `-accel test`
 // machine). Main thread, at realize time only.
 // Failure: the open/lock error of the host resource, with the device id as context;
-// kNotSupported for a virtio-mmio driver that has no model yet.
+// kNotSupported for a virtio-mmio driver that has no model yet, and for a balloon over
+// hugepage-backed RAM.
 #pragma once
 
 #include <memory>
@@ -24,6 +25,7 @@ struct VirtioDeviceContext {
   const config::VmConfig* vm = nullptr;  // for drive=, rng=, chardev= lookups
   EventLoop* main_loop = nullptr;        // chardev backends register here
   const Clock* clock = nullptr;          // rate limits (real clock, or the test clock)
+  const memory::GuestMemory* memory = nullptr;  // guest RAM (virtio-balloon releases pages)
 };
 
 // True for the -device drivers that sit in a virtio-mmio window of their own.

@@ -32,7 +32,13 @@ Result<void> VirtioMmioSet::realize(const config::VmConfig& cfg) {
 }
 
 Result<void> VirtioMmioSet::add(const config::DeviceConfig& dev) {
-  SV_ASSIGN_OR_RETURN(auto device, make_virtio_device(dev, host_.devices));
+  VirtioDeviceContext ctx = host_.devices;
+  ctx.memory = host_.memory;
+  if (std::holds_alternative<config::VirtioBalloonDevice>(dev.spec) && balloon_ != nullptr) {
+    return errorf(ErrorCode::kInvalidArgument, "only one virtio-balloon device is allowed");
+  }
+  SV_ASSIGN_OR_RETURN(auto device, make_virtio_device(dev, ctx));
+  auto* balloon = dynamic_cast<virtio::BalloonDevice*>(device.get());
 
   EventLoop* loop = host_.devices.main_loop;
   if (const auto* iothread = iothread_of(dev); iothread != nullptr && iothread->has_value()) {
@@ -74,6 +80,7 @@ Result<void> VirtioMmioSet::add(const config::DeviceConfig& dev) {
       ->info("{} ({}) at {:#x} irq {}{}", dev.id, dev.driver, slot.base, slot.irq,
              loop == host_.devices.main_loop ? "" : fmt::format(", on {}", loop->name()));
   entries_.push_back(Entry{dev.id, dev.driver, slot, std::move(transport)});
+  if (balloon != nullptr) balloon_ = balloon;
   return ok();
 }
 

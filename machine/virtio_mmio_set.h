@@ -21,6 +21,7 @@
 #include "machine/virtio_device_factory.h"
 #include "machine/virtio_mmio_slots.h"
 #include "stratovirt/memory/bus.h"
+#include "stratovirt/virtio/balloon_device.h"
 #include "stratovirt/virtio/mmio_transport.h"
 
 namespace stratovirt::machine {
@@ -56,6 +57,8 @@ class VirtioMmioSet {
 
   const VirtioMmioSlots& slots() const { return slots_; }
   const std::vector<Entry>& entries() const { return entries_; }
+  // The virtio-balloon device, if any (at most one); owned by its transport.
+  virtio::BalloonControl* balloon() const { return balloon_; }
 
  private:
   Result<void> add(const config::DeviceConfig& dev);
@@ -63,6 +66,7 @@ class VirtioMmioSet {
   VirtioMmioHost host_;
   VirtioMmioSlots slots_;
   std::vector<Entry> entries_;
+  virtio::BalloonControl* balloon_ = nullptr;
 };
 
 }  // namespace stratovirt::machine

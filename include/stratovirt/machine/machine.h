@@ -25,6 +25,10 @@
 #include "stratovirt/base/event_loop.h"
 #include "stratovirt/config/vm_config.h"
 
+namespace stratovirt::virtio {
+class BalloonControl;  // stratovirt/virtio/balloon_device.h
+}
+
 namespace stratovirt::machine {
 
 enum class MachineState { kCreated, kRunning, kPaused, kShutdown };
@@ -82,6 +86,9 @@ class Machine {
   virtual std::vector<VcpuStatus> vcpus() const = 0;
   // Every -object iothread, in command-line order (none on machines without them).
   virtual std::vector<IoThreadStatus> iothreads() const { return {}; }
+  // The -device virtio-balloon-device, or nullptr (QMP balloon/query-balloon). Lives as
+  // long as the machine.
+  virtual virtio::BalloonControl* balloon() const { return nullptr; }
 };
 
 }  // namespace stratovirt::machine
