@@ -14,7 +14,7 @@ namespace stratovirt::qmp {
 void register_lifecycle_commands(QmpDispatcher& d, const CommandEnv& env);
 void register_probe_commands(QmpDispatcher& d, const CommandEnv& env);
 void register_vm_query_commands(QmpDispatcher& d, const CommandEnv& env);
-void register_qom_commands(QmpDispatcher& d);
+void register_qom_commands(QmpDispatcher& d, const CommandEnv& env);
 void register_fd_commands(QmpDispatcher& d, const CommandEnv& env);
 void register_hmp_commands(QmpDispatcher& d, const CommandEnv& env);
 void register_block_commands(QmpDispatcher& d, const CommandEnv& env);

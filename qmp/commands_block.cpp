@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MulanPSL-2.0
 //
-// Block and migration queries: query-block lists the drives that a -device uses (as QEMU
+// Block and migration queries: query-block (and query-named-block-nodes, its nodes) lists the drives that a -device uses (as QEMU
 // shows -drive / -blockdev nodes: "device" is the drive id for -drive, "qdev" the device
 // id), with the image's current size read from the file at query time; query-migrate
 // answers {} (no migration has run: this VMM cannot migrate yet) and migrate refuses
@@ -72,6 +72,11 @@ json block_info(const config::DeviceConfig& dev, const config::DriveConfig& driv
           {"inserted", std::move(inserted)}};
 }
 
+struct NamedNodesArgs {
+  static constexpr std::array<ArgSpec, 1> kSpec{{{"flat", ArgType::kBool, true}}};
+  static NamedNodesArgs from_json(const json&) { return {}; }
+};
+
 struct MigrateArgs {
   std::string uri;
   static constexpr std::array<ArgSpec, 5> kSpec{{{"uri", ArgType::kString},
@@ -96,6 +101,21 @@ void register_block_commands(QmpDispatcher& d, const CommandEnv& env) {
     }
     return list;
   });
+
+  // The nodes behind query-block's drives (QEMU's BlockDeviceInfo). libvirt 9.0 runs it at
+  // every domain start (with or without disks) and gives up on the domain when it fails.
+  d.add<NamedNodesArgs>("query-named-block-nodes", "[BlockDeviceInfo]",
+                        [&cfg](const NamedNodesArgs&, QmpSession&) -> QmpResult {
+                          json list = json::array();
+                          for (const auto& dev : cfg.devices) {
+                            const auto* blk = std::get_if<config::VirtioBlkDevice>(&dev.spec);
+                            if (blk == nullptr) continue;
+                            if (const auto* drive = cfg.find_drive(blk->drive)) {
+                              list.push_back(block_info(dev, *drive)["inserted"]);
+                            }
+                          }
+                          return list;
+                        });
 
   d.add<NoArgs>("query-migrate", "MigrationInfo",
                 [](const NoArgs&, QmpSession&) -> QmpResult { return json::object(); });

@@ -2,11 +2,14 @@
 //
 // The probes libvirt and govmm run on a new emulator: query-version, query-commands,
 // query-events, query-qmp-schema, query-target, query-kvm, query-machines,
-// query-cpu-definitions, query-command-line-options, query-migrate-capabilities,
+// query-cpu-definitions, query-command-line-options, query-migrate-capabilities (and
+// migrate-set-capabilities, which libvirt sends at every start),
 // query-tpm-models, query-tpm-types. Each answer describes this build as it is.
 #include <fcntl.h>
 #include <linux/kvm.h>
 #include <sys/ioctl.h>
+
+#include <memory>
 
 #include "qmp/commands.h"
 #include "stratovirt/base/unique_fd.h"
@@ -66,6 +69,12 @@ struct LineOptionArgs {
   std::optional<std::string> option;
   static constexpr std::array<ArgSpec, 1> kSpec{{{"option", ArgType::kString, true}}};
   static LineOptionArgs from_json(const json& a) { return {opt_string(a, "option")}; }
+};
+
+struct MigrateCapsArgs {
+  json capabilities;
+  static constexpr std::array<ArgSpec, 1> kSpec{{{"capabilities", ArgType::kAny}}};
+  static MigrateCapsArgs from_json(const json& a) { return {a.at("capabilities")}; }
 };
 
 json machine_json(std::string_view name, int cpu_max, bool is_default,
@@ -146,9 +155,42 @@ void register_probe_commands(QmpDispatcher& d, const CommandEnv& env) {
                           return list;
                         });
 
-  // No migration capability, TPM model or TPM backend exists in this build.
+  // The one migration capability is "events" (MIGRATION events while a migration runs; none
+  // can run in this build). libvirt 9.0 turns it on at every domain start and gives up on
+  // the domain when migrate-set-capabilities fails.
+  auto migration_events = std::make_shared<bool>(false);
+  d.add<NoArgs>("query-migrate-capabilities", "[MigrationCapabilityStatus]",
+                [migration_events](const NoArgs&, QmpSession&) -> QmpResult {
+                  return json::array({{{"capability", "events"}, {"state", *migration_events}}});
+                });
+  d.add<MigrateCapsArgs>(
+      "migrate-set-capabilities", "EmptyObject",
+      [migration_events](const MigrateCapsArgs& a, QmpSession&) -> QmpResult {
+        if (!a.capabilities.is_array()) {
+          return std::unexpected(invalid_parameter_type("capabilities", "array"));
+        }
+        std::optional<bool> events;
+        for (const auto& c : a.capabilities) {
+          if (!c.is_object() || !c.contains("capability") || !c.contains("state")) {
+            return generic_error("Parameter 'capabilities' expects {capability, state} objects");
+          }
+          if (!c["capability"].is_string() || !c["state"].is_boolean()) {
+            return std::unexpected(
+                invalid_parameter_type(c["capability"].is_string() ? "state" : "capability",
+                                       c["capability"].is_string() ? "boolean" : "string"));
+          }
+          if (c["capability"] != "events") {
+            return generic_error(fmt::format("Parameter 'capability' does not accept value '{}'",
+                                             c["capability"].get<std::string>()));
+          }
+          events = c["state"].get<bool>();
+        }
+        if (events) *migration_events = *events;
+        return json::object();
+      });
+
+  // No TPM model or TPM backend exists in this build.
   auto empty_list = [](const NoArgs&, QmpSession&) -> QmpResult { return json::array(); };
-  d.add<NoArgs>("query-migrate-capabilities", "[MigrationCapabilityStatus]", empty_list);
   d.add<NoArgs>("query-tpm-models", "[TpmModel]", empty_list);
   d.add<NoArgs>("query-tpm-types", "[TpmType]", empty_list);
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MulanPSL-2.0
 //
 // QOM introspection for libvirt's capability probe: qom-list-types, device-list-properties
-// and qom-list-properties, answered from the QomCatalog (what src/config parses).
+// and qom-list-properties, answered from the QomCatalog (what src/config parses); qom-list
+// of /machine/peripheral (the -device ids) for libvirt's domain start.
 #include <algorithm>
 #include <array>
 
@@ -21,6 +22,12 @@ struct ListTypesArgs {
   static ListTypesArgs from_json(const json& a) {
     return {opt_string(a, "implements"), opt_bool(a, "abstract")};
   }
+};
+
+struct PathArgs {
+  std::string path;
+  static constexpr std::array<ArgSpec, 1> kSpec{{{"path", ArgType::kString}}};
+  static PathArgs from_json(const json& a) { return {req_string(a, "path")}; }
 };
 
 struct TypenameArgs {
@@ -61,7 +68,24 @@ bool implements(const QomType& t, std::string_view iface) {
 
 }  // namespace
 
-void register_qom_commands(QmpDispatcher& d) {
+void register_qom_commands(QmpDispatcher& d, const CommandEnv& env) {
+  // The composition tree as far as clients walk it: libvirt lists /machine/peripheral at
+  // every domain start (the -device ids) and gives up on the domain when qom-list fails.
+  // Other paths are not modelled: DeviceNotFound, as QEMU answers for a missing path.
+  const config::VmConfig& cfg = env.config;
+  d.add<PathArgs>("qom-list", "[ObjectPropertyInfo]",
+                  [&cfg](const PathArgs& a, QmpSession&) -> QmpResult {
+                    json list = json::array();
+                    if (a.path == "/machine/peripheral") {
+                      for (const auto& dev : cfg.devices) {
+                        list.push_back({{"name", dev.id}, {"type", "child<" + dev.driver + ">"}});
+                      }
+                      return list;
+                    }
+                    if (a.path == "/machine/peripheral-anon") return list;
+                    return qmp_error(kDeviceNotFound, fmt::format("Device '{}' not found", a.path));
+                  });
+
   d.add<ListTypesArgs>("qom-list-types", "[ObjectTypeInfo]",
                        [](const ListTypesArgs& a, QmpSession&) -> QmpResult {
                          json list = json::array();

@@ -9,7 +9,7 @@ void register_commands(QmpDispatcher& dispatcher, const CommandEnv& env) {
   register_lifecycle_commands(dispatcher, env);
   register_probe_commands(dispatcher, env);
   register_vm_query_commands(dispatcher, env);
-  register_qom_commands(dispatcher);
+  register_qom_commands(dispatcher, env);
   register_fd_commands(dispatcher, env);
   register_hmp_commands(dispatcher, env);
   register_block_commands(dispatcher, env);

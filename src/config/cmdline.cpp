@@ -51,6 +51,7 @@ constexpr std::array kOptions = {
     OptionSpec{"battery", "", A::kFlag, false, false, "-battery                ACPI battery and AC adapter"},
     OptionSpec{"mod-test", "", A::kValue, false, false, "-mod-test <socket>      device test tier: connect to the test driver (needs -accel test)"},
     OptionSpec{"no-shutdown", "", A::kOptionalValue, false, false, "-no-shutdown            pause instead of exiting on guest poweroff"},
+    OptionSpec{"no-acpi", "", A::kFlag, false, false, "-no-acpi                no ACPI tables (as -machine acpi=off; libvirt without <acpi/>)"},
     // Accepted for libvirt/QEMU compatibility; no effect.
     OptionSpec{"no-user-config", "", A::kOptionalValue, false, true, ""},
     OptionSpec{"nodefaults", "", A::kOptionalValue, false, true, ""},

@@ -340,7 +340,13 @@ Result<void> apply_option(VmConfig& cfg, const RawOption& o, std::vector<Blockde
   }
   if (n == "display") {
     SV_ASSIGN_OR_RETURN(auto props, props_of(o, "type"));
-    SV_ASSIGN_OR_RETURN(cfg.display, parse_display(props));
+    SV_ASSIGN_OR_RETURN(auto display, parse_display(props));
+    // "-display none" (libvirt passes it for every guest without <graphics>) is no display.
+    if (display.type == DisplayType::kNone) {
+      cfg.display.reset();
+    } else {
+      cfg.display = std::move(display);
+    }
     return ok();
   }
   if (n == "vnc") {
@@ -364,6 +370,10 @@ Result<void> apply_option(VmConfig& cfg, const RawOption& o, std::vector<Blockde
   }
   if (n == "battery") {
     cfg.battery = true;
+    return ok();
+  }
+  if (n == "no-acpi") {
+    cfg.machine.acpi = false;
     return ok();
   }
   if (n == "no-shutdown") {

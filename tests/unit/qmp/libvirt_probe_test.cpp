@@ -5,10 +5,12 @@
 // daemon, not an error message.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <string>
 
 #include "stratovirt/config/machine_config.h"
 #include "stratovirt/config/props.h"
+#include "stratovirt/config/vm_config.h"
 #include "stratovirt/qmp/none_machine_control.h"
 #include "stratovirt/qmp/qmp_commands.h"
 
@@ -97,6 +99,65 @@ TEST_F(LibvirtProbeTest, MandatoryProbeAnswersHaveLibvirtsShapes) {
   // Object classes libvirt always asks about (no capability gate): a list, never an error.
   EXPECT_TRUE(run("qom-list-properties", {{"typename", "memory-backend-file"}})["return"]
                   .is_array());
+}
+
+// At every domain start libvirt 9.0 turns on the "events" migration capability, then runs
+// query-named-block-nodes and qom-list /machine/peripheral; any error there fails the start.
+TEST_F(LibvirtProbeTest, DomainStartCommandsAnswer) {
+  EXPECT_EQ(run("query-migrate-capabilities")["return"],
+            json::parse(R"([{"capability":"events","state":false}])"));
+  EXPECT_EQ(run("migrate-set-capabilities",
+                {{"capabilities", json::parse(R"([{"capability":"events","state":true}])")}})
+                ["return"],
+            json::object());
+  EXPECT_EQ(run("query-migrate-capabilities")["return"][0]["state"], true);
+  EXPECT_EQ(run("migrate-set-capabilities",
+                {{"capabilities", json::parse(R"([{"capability":"postcopy-ram","state":true}])")}})
+                ["error"]["desc"],
+            "Parameter 'capability' does not accept value 'postcopy-ram'");
+  EXPECT_EQ(run("migrate-set-capabilities", {{"capabilities", "events"}})["error"]["desc"],
+            "Invalid parameter type for 'capabilities', expected: array");
+  EXPECT_EQ(run("migrate-set-capabilities")["error"]["desc"], "Parameter 'capabilities' is missing");
+
+  EXPECT_EQ(run("query-named-block-nodes", {{"flat", true}})["return"], json::array());
+  EXPECT_EQ(run("qom-list", {{"path", "/machine/peripheral"}})["return"], json::array());
+  EXPECT_EQ(run("qom-list", {{"path", "/machine/unattached/device[0]"}})["error"]["class"],
+            "DeviceNotFound");
+}
+
+TEST(LibvirtCmdlineTest, PeripheralListsTheDeviceIds) {
+  std::string kernel = ::testing::TempDir() + "/libvirt_probe_kernel";
+  { std::ofstream(kernel) << "x"; }
+  std::vector<std::string> args = {"-machine", "microvm", "-kernel", kernel, "-qmp",
+                                   "unix:/tmp/x.sock,server,nowait", "-object", "rng-random,id=rng0,filename=/dev/urandom",
+                                   "-device", "virtio-rng-device,rng=rng0,id=rng1"};
+  auto cfg = config::parse_command_line(args);
+  ASSERT_TRUE(cfg) << cfg.error().to_string();
+  NoneMachineControl machine{false, {}, {}};
+  EventQueue events;
+  FdRegistry fds;
+  QmpDispatcher d;
+  register_commands(d, CommandEnv{machine, events, fds, *cfg, [] { return true; }});
+  QmpSession s;
+  auto r = json::parse(
+      d.handle_message(R"({"execute":"qom-list","arguments":{"path":"/machine/peripheral"}})", s));
+  EXPECT_EQ(r["return"], json::parse(R"([{"name":"rng1","type":"child<virtio-rng-device>"}])"));
+}
+
+// Options libvirt 9.0 writes for a minimal microvm domain: -no-acpi (no <acpi/> feature) and
+// -display none (no <graphics>), which is no display at all.
+TEST(LibvirtCmdlineTest, NoAcpiAndDisplayNone) {
+  std::vector<std::string> args = {"-machine", "none", "-qmp", "unix:/tmp/x.sock,server,nowait",
+                                   "-display", "none", "-no-acpi"};
+  auto cfg = config::parse_command_line(args);
+  ASSERT_TRUE(cfg) << cfg.error().to_string();
+  EXPECT_FALSE(cfg->display);
+  ASSERT_TRUE(cfg->machine.acpi);
+  EXPECT_FALSE(*cfg->machine.acpi);
+  args = {"-machine", "none", "-qmp", "unix:/tmp/x.sock,server,nowait", "-display", "gtk"};
+  cfg = config::parse_command_line(args);
+  ASSERT_TRUE(cfg) << cfg.error().to_string();
+  EXPECT_TRUE(cfg->display);
 }
 
 }  // namespace
