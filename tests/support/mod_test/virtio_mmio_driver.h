@@ -111,7 +111,7 @@ class VirtioMmioDriver {
 
   // Polls the interrupt line (query_intx), stepping nothing; then reads InterruptStatus,
   // acknowledges it and EOIs. Returns the status bits (0 when no interrupt came).
-  uint32_t wait_interrupt(int polls = 200);
+  uint32_t wait_interrupt(int polls = 1000);
   uint32_t interrupt_status() { return reg(0x060); }
 
   uint64_t config(uint64_t off, char width);
