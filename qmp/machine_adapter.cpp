@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MulanPSL-2.0
 #include "stratovirt/qmp/machine_adapter.h"
 
+#include "stratovirt/virtio/balloon_device.h"
+
 namespace stratovirt::qmp {
 namespace {
 
@@ -98,8 +100,30 @@ std::optional<std::vector<HotpluggableCpu>> MachineAdapter::hotpluggable_cpus() 
   return topology_cpus(config_.smp, vcpus());
 }
 
-Result<void> MachineAdapter::set_balloon_target(uint64_t) {
-  return make_error(ErrorCode::kNotFound, "No balloon device has been activated");
+MachineAdapter::~MachineAdapter() {
+  if (auto* balloon = machine_.balloon()) balloon->set_actual_listener({});
+}
+
+void MachineAdapter::emit_balloon_events(EventQueue& events, EventLoop& loop) {
+  virtio::BalloonControl* balloon = machine_.balloon();
+  if (balloon == nullptr) return;
+  balloon->set_actual_listener([&events, &loop](uint64_t actual) {
+    loop.post([&events, actual] { events.emit("BALLOON_CHANGED", {{"actual", actual}}); });
+  });
+}
+
+std::optional<uint64_t> MachineAdapter::balloon_actual() const {
+  const virtio::BalloonControl* balloon = machine_.balloon();
+  if (balloon == nullptr) return std::nullopt;
+  return balloon->actual_bytes();
+}
+
+Result<void> MachineAdapter::set_balloon_target(uint64_t bytes) {
+  virtio::BalloonControl* balloon = machine_.balloon();
+  if (balloon == nullptr) {
+    return make_error(ErrorCode::kNotFound, "No balloon device has been activated");
+  }
+  return balloon->set_target_bytes(bytes);
 }
 
 void MachineAdapter::on_shutdown(const machine::ShutdownEvent& event) {

@@ -6,8 +6,8 @@
 namespace stratovirt::qmp {
 namespace {
 
-constexpr std::array<std::string_view, 5> kEvents = {"SHUTDOWN", "RESET", "STOP", "RESUME",
-                                                     "POWERDOWN"};
+constexpr std::array<std::string_view, 6> kEvents = {"SHUTDOWN", "RESET",     "STOP",
+                                                     "RESUME",   "POWERDOWN", "BALLOON_CHANGED"};
 
 }  // namespace
 

@@ -97,8 +97,10 @@ const std::vector<NamedType>& named_types() {
   return kTypes;
 }
 
-// Event data types: SHUTDOWN and RESET carry {guest, reason}; the others nothing.
+// Event data types: SHUTDOWN and RESET carry {guest, reason}, BALLOON_CHANGED {actual}; the
+// others nothing.
 std::string_view event_arg_type(std::string_view event) {
+  if (event == "BALLOON_CHANGED") return "BalloonInfo";
   return event == "SHUTDOWN" || event == "RESET" ? "q_obj_SHUTDOWN-arg" : "EmptyObject";
 }
 

@@ -145,8 +145,10 @@ int run_vmm(const config::VmConfig& cfg) {
   } else {
     // The adapter takes the machine's only shutdown callback; it is declared after the
     // machine, so it is destroyed first.
-    control = std::make_unique<qmp::MachineAdapter>(*vm, cfg, cfg.freeze_cpu,
-                                                    qmp::monitor_chardevs(cfg), on_shutdown);
+    auto adapter = std::make_unique<qmp::MachineAdapter>(*vm, cfg, cfg.freeze_cpu,
+                                                         qmp::monitor_chardevs(cfg), on_shutdown);
+    adapter->emit_balloon_events(events, main_loop);
+    control = std::move(adapter);
     if (auto r = vm->start(cfg.freeze_cpu); !r) return fail(r.error());
   }
   if (!control) {

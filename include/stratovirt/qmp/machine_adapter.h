@@ -10,8 +10,12 @@
 // ShutdownListener; the exit code stays in machine.shutdown_event(). StratoVirt's microvm
 // rules: system_powerdown powers off at once (reported as a guest shutdown, as if the
 // guest had obeyed the button) and system_reset is a shutdown.
-// What machine::Machine does not expose yet is reported empty: pty chardevs (only the monitors given here), balloon (not active).
-// Threads: main loop thread. Failure: the machine's pause/resume errors are passed on.
+// The balloon is the machine's virtio-balloon (machine::Machine::balloon()); with
+// emit_balloon_events() every change of the guest's `actual` becomes a BALLOON_CHANGED
+// event, emitted on the main loop. What machine::Machine does not expose yet is reported
+// empty: pty chardevs (only the monitors given here).
+// Threads: main loop thread. Failure: the machine's pause/resume errors are passed on; a
+// balloon target outside 1..RAM bytes is refused.
 #pragma once
 
 #include <optional>
@@ -20,6 +24,7 @@
 #include "stratovirt/config/vm_config.h"
 #include "stratovirt/machine/machine.h"
 #include "stratovirt/qmp/machine_control.h"
+#include "stratovirt/qmp/qmp_events.h"
 
 namespace stratovirt::qmp {
 
@@ -29,6 +34,14 @@ class MachineAdapter final : public MachineControl {
   // started with -S.
   MachineAdapter(machine::Machine& machine, const config::VmConfig& config, bool start_paused,
                  std::vector<ChardevInfo> chardevs, ShutdownListener listener);
+  ~MachineAdapter() override;
+  MachineAdapter(const MachineAdapter&) = delete;
+  MachineAdapter& operator=(const MachineAdapter&) = delete;
+
+  // BALLOON_CHANGED {"actual": bytes} into `events` whenever the guest changes the balloon
+  // (the device reports on a vCPU thread; the event is posted to `loop`). Both outlive the
+  // machine. Nothing happens without a balloon.
+  void emit_balloon_events(EventQueue& events, EventLoop& loop);
 
   RunState run_state() const override;
   Result<void> pause() override;
@@ -41,8 +54,8 @@ class MachineAdapter final : public MachineControl {
   std::optional<std::vector<HotpluggableCpu>> hotpluggable_cpus() const override;
   std::vector<IothreadInfo> iothreads() const override;
   std::vector<ChardevInfo> chardevs() const override { return chardevs_; }
-  std::optional<uint64_t> balloon_actual() const override { return std::nullopt; }
-  Result<void> set_balloon_target(uint64_t) override;
+  std::optional<uint64_t> balloon_actual() const override;
+  Result<void> set_balloon_target(uint64_t bytes) override;
 
  private:
   void on_shutdown(const machine::ShutdownEvent& event);
