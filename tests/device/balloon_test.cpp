@@ -36,8 +36,7 @@ TEST(BalloonTest, QmpTargetInflateAndActual) {
   TestVirtqueue deflate(vm, alloc, 16);
   ASSERT_TRUE(d.init(kVirtioFVersion1, {&inflate, &deflate}));
 
-  EXPECT_EQ(vm.qmp(R"({"execute":"balloon","arguments":{"value":134217728}})"),
-            R"({"return":{}})");
+  EXPECT_EQ(vm.qmp(R"({"execute":"balloon","arguments":{"value":134217728}})"), R"({"return":{}})");
   EXPECT_NE(d.wait_interrupt() & 2, 0u);  // configuration change
   EXPECT_EQ(d.config(0, 'l'), (kRam - (128ULL << 20)) / 4096);
   EXPECT_NE(vm.qmp(R"({"execute":"balloon","arguments":{"value":536870912}})").find("error"),

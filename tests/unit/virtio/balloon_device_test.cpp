@@ -70,9 +70,9 @@ class BalloonDeviceTest : public ::testing::TestWithParam<bool> {
   // Writes `pfns` at kPfnArray + slot * 0x1000 and posts them on `queue`.
   void send_pfns(uint32_t queue, const std::vector<uint32_t>& pfns, size_t slot = 0) {
     uint64_t addr = kPfnArray + slot * 0x1000;
-    ASSERT_TRUE(mem_->write(addr, std::span<const uint8_t>(
-                                      reinterpret_cast<const uint8_t*>(pfns.data()),
-                                      pfns.size() * sizeof(uint32_t))));
+    ASSERT_TRUE(
+        mem_->write(addr, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(pfns.data()),
+                                                   pfns.size() * sizeof(uint32_t))));
     rings_[queue]->add_chain({{addr, static_cast<uint32_t>(pfns.size() * 4), false}});
     drv_->kick(queue);
   }

@@ -126,8 +126,8 @@ Result<void> BalloonDevice::State::report(const DescriptorChain& chain) {
   Run run;
   for (const ChainSegment& seg : chain.segments()) {
     if (!mem->contains(seg.addr, seg.len)) {
-      return errorf(ErrorCode::kGuest, "reported range {:#x}+{:#x} is outside guest RAM",
-                    seg.addr, seg.len);
+      return errorf(ErrorCode::kGuest, "reported range {:#x}+{:#x} is outside guest RAM", seg.addr,
+                    seg.len);
     }
     uint64_t start = (seg.addr + kPageSize - 1) & ~(kPageSize - 1);
     uint64_t end = (seg.addr + seg.len) & ~(kPageSize - 1);
@@ -174,8 +174,7 @@ Result<std::unique_ptr<BalloonDevice>> BalloonDevice::create(const config::Devic
                                                              bool hugepage_backed) {
   const auto* spec = std::get_if<config::VirtioBalloonDevice>(&device.spec);
   if (spec == nullptr) {
-    return errorf(ErrorCode::kInvalidArgument, "device {}: not a virtio-balloon device",
-                  device.id);
+    return errorf(ErrorCode::kInvalidArgument, "device {}: not a virtio-balloon device", device.id);
   }
   if (hugepage_backed) {
     return errorf(ErrorCode::kNotSupported,
@@ -201,11 +200,17 @@ Result<std::unique_ptr<BalloonDevice>> BalloonDevice::create(const config::Devic
   return std::unique_ptr<BalloonDevice>(new BalloonDevice(std::move(s)));
 }
 
-uint64_t BalloonDevice::device_features() const { return s_->offered; }
+uint64_t BalloonDevice::device_features() const {
+  return s_->offered;
+}
 
-uint32_t BalloonDevice::num_queues() const { return s_->reporting ? 3 : 2; }
+uint32_t BalloonDevice::num_queues() const {
+  return s_->reporting ? 3 : 2;
+}
 
-uint16_t BalloonDevice::queue_max_size() const { return config::kDefaultQueueSize; }
+uint16_t BalloonDevice::queue_max_size() const {
+  return config::kDefaultQueueSize;
+}
 
 void BalloonDevice::read_config(uint64_t offset, std::span<uint8_t> data) {
   std::memset(data.data(), 0, data.size());
@@ -294,7 +299,9 @@ void BalloonDevice::reset() {
   }
 }
 
-uint64_t BalloonDevice::ram_bytes() const { return s_->ram; }
+uint64_t BalloonDevice::ram_bytes() const {
+  return s_->ram;
+}
 
 uint64_t BalloonDevice::actual_bytes() const {
   std::lock_guard lock(s_->mu);
@@ -304,8 +311,7 @@ uint64_t BalloonDevice::actual_bytes() const {
 Result<void> BalloonDevice::set_target_bytes(uint64_t bytes) {
   if (bytes == 0 || bytes > s_->ram) {
     return errorf(ErrorCode::kInvalidArgument,
-                  "balloon target {} bytes is outside guest memory (1..{} bytes)", bytes,
-                  s_->ram);
+                  "balloon target {} bytes is outside guest memory (1..{} bytes)", bytes, s_->ram);
   }
   std::lock_guard lock(s_->mu);
   uint64_t pages = (s_->ram - bytes) / kPageSize;
