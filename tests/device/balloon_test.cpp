@@ -57,6 +57,13 @@ TEST(BalloonTest, QmpTargetInflateAndActual) {
   EXPECT_EQ(d.status() & vstatus::kNeedsReset, 0u);
 }
 
+TEST(BalloonTest, SecondBalloonIsRefused) {
+  TestVm vm({"-device", "virtio-balloon-device,id=b0", "-device", "virtio-balloon-device,id=b1"});
+  EXPECT_FALSE(vm.ready());
+  EXPECT_NE(vm.startup_error().find("only one virtio-balloon device is allowed"), std::string::npos)
+      << vm.startup_error();
+}
+
 TEST(BalloonTest, WithoutABalloonQmpSaysDeviceNotActive) {
   TestVm vm;
   ASSERT_TRUE(vm.ready()) << vm.startup_error();
