@@ -31,6 +31,12 @@ if(SV_LEAN)
   target_include_directories(sv_spdlog_header_only SYSTEM INTERFACE ${sv_spdlog_inc})
   target_compile_definitions(sv_spdlog_header_only INTERFACE SPDLOG_FMT_EXTERNAL)
   target_link_libraries(sv_spdlog_header_only INTERFACE fmt::fmt-header-only Threads::Threads)
+  if(SV_LEAN_STATIC)
+    # pkg-config's imported targets name the .so by full path, which -static-pie refuses;
+    # plain -l names let the linker take liburing.a/libseccomp.a (and the .so elsewhere).
+    set_target_properties(PkgConfig::URING PROPERTIES INTERFACE_LINK_LIBRARIES "${URING_LIBRARIES}")
+    set_target_properties(PkgConfig::SECCOMP PROPERTIES INTERFACE_LINK_LIBRARIES "${SECCOMP_LIBRARIES}")
+  endif()
   set(SV_FMT_TARGET fmt::fmt-header-only)
   set(SV_SPDLOG_TARGET sv_spdlog_header_only)
 endif()
