@@ -40,6 +40,7 @@ Result<void> IoThreads::start() {
     try {
       t->thread = std::thread([self] {
         self->tid = gettid();
+        self->tid.notify_all();
         pthread_setname_np(pthread_self(), ("io-" + self->id).substr(0, 15).c_str());
         if (auto r = self->loop->run(); !r) {
           logger(kLoggerMachine)->error("iothread {}: {}", self->id, r.error());
@@ -48,6 +49,7 @@ Result<void> IoThreads::start() {
     } catch (const std::system_error& e) {
       return errorf(ErrorCode::kIo, "iothread {}: cannot start a thread: {}", t->id, e.what());
     }
+    t->tid.wait(0);  // query-iothreads reports a real thread id once start() returned
   }
   return ok();
 }

@@ -136,6 +136,12 @@ void MicroVm::vcpu_fatal(uint32_t vcpu, const std::string& message) {
   post_shutdown(ShutdownReason::kFatalError, fmt::format("vcpu {}: {}", vcpu, message));
 }
 
+std::vector<ChardevStatus> MicroVm::chardevs() const {
+  std::vector<ChardevStatus> out;
+  if (serial_backend_) out.push_back(ChardevStatus{serial_chardev_, serial_backend_->description()});
+  return out;
+}
+
 std::vector<IoThreadStatus> MicroVm::iothreads() const {
   std::vector<IoThreadStatus> out;
   if (iothreads_) {

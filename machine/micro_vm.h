@@ -49,6 +49,7 @@ class MicroVm final : public Machine, private VcpuExitHandler {
   std::optional<ShutdownEvent> shutdown_event() const override { return shutdown_; }
   std::vector<VcpuStatus> vcpus() const override;
   std::vector<IoThreadStatus> iothreads() const override;
+  std::vector<ChardevStatus> chardevs() const override;
   virtio::BalloonControl* balloon() const override {
     return virtio_ ? virtio_->balloon() : nullptr;
   }
@@ -90,6 +91,7 @@ class MicroVm final : public Machine, private VcpuExitHandler {
   std::unique_ptr<VirtioMmioSet> virtio_;
   std::vector<std::unique_ptr<IoEventKick>> kicks_;
   std::unique_ptr<CharBackend> serial_backend_;
+  std::string serial_chardev_;  // the -serial chardev id
   std::vector<std::shared_ptr<void>> devices_;  // keeps device models alive (typed on the buses)
   std::shared_ptr<devices::BootDebugPort> debug_port_;
   bool debug_port_tapped_ = false;  // 0x3FF belongs to the UART; record writes before dispatch

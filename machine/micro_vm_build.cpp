@@ -81,6 +81,7 @@ Result<void> MicroVm::realize_devices(const config::VmConfig& cfg) {
       return errorf(ErrorCode::kNotFound, "-serial: no chardev '{}'", cfg.serial->chardev);
     }
     SV_ASSIGN_OR_RETURN(serial_backend_, devices::open_char_backend(*chardev, loop_));
+    serial_chardev_ = chardev->id;
     auto serial = std::make_shared<devices::Serial>("serial0", irq_line(kSerialIrq),
                                                     serial_backend_.get());
     SV_RETURN_IF_ERROR(pio_->insert(serial, kSerialPort, devices::kSerialRegisterSpan));

@@ -90,6 +90,12 @@ std::vector<VcpuInfo> MachineAdapter::vcpus() const {
   return out;
 }
 
+std::vector<ChardevInfo> MachineAdapter::chardevs() const {
+  std::vector<ChardevInfo> out = chardevs_;
+  for (const auto& c : machine_.chardevs()) out.push_back(ChardevInfo{c.id, c.description, true});
+  return out;
+}
+
 std::vector<IothreadInfo> MachineAdapter::iothreads() const {
   std::vector<IothreadInfo> out;
   for (const auto& t : machine_.iothreads()) out.push_back(IothreadInfo{t.id, t.host_tid});

@@ -59,6 +59,13 @@ struct IoThreadStatus {
   int64_t host_tid = 0;  // 0 until the thread has started
 };
 
+// One chardev a device of the machine uses (QMP query-chardev: libvirt finds the serial's
+// pty path there).
+struct ChardevStatus {
+  std::string id;
+  std::string description;  // "pty:/dev/pts/3", "unix:/path,server=on", "file:/path", ...
+};
+
 std::string_view to_string(MachineState s);
 std::string_view to_string(ShutdownReason r);
 
@@ -86,6 +93,8 @@ class Machine {
   virtual std::vector<VcpuStatus> vcpus() const = 0;
   // Every -object iothread, in command-line order (none on machines without them).
   virtual std::vector<IoThreadStatus> iothreads() const { return {}; }
+  // The chardevs the machine's own devices opened (the -serial one today).
+  virtual std::vector<ChardevStatus> chardevs() const { return {}; }
   // The -device virtio-balloon-device, or nullptr (QMP balloon/query-balloon). Lives as
   // long as the machine.
   virtual virtio::BalloonControl* balloon() const { return nullptr; }

@@ -12,8 +12,8 @@
 // guest had obeyed the button) and system_reset is a shutdown.
 // The balloon is the machine's virtio-balloon (machine::Machine::balloon()); with
 // emit_balloon_events() every change of the guest's `actual` becomes a BALLOON_CHANGED
-// event, emitted on the main loop. What machine::Machine does not expose yet is reported
-// empty: pty chardevs (only the monitors given here).
+// event, emitted on the main loop. query-chardev lists the monitors given here and the
+// machine's own chardevs (machine::Machine::chardevs(): the serial's pty path).
 // Threads: main loop thread. Failure: the machine's pause/resume errors are passed on; a
 // balloon target outside 1..RAM bytes is refused.
 #pragma once
@@ -53,7 +53,7 @@ class MachineAdapter final : public MachineControl {
   std::vector<VcpuInfo> vcpus() const override;
   std::optional<std::vector<HotpluggableCpu>> hotpluggable_cpus() const override;
   std::vector<IothreadInfo> iothreads() const override;
-  std::vector<ChardevInfo> chardevs() const override { return chardevs_; }
+  std::vector<ChardevInfo> chardevs() const override;
   std::optional<uint64_t> balloon_actual() const override;
   Result<void> set_balloon_target(uint64_t bytes) override;
 

@@ -307,5 +307,21 @@ TEST_F(MicroVmTest, VirtioDeviceWithUnknownIothreadRefused) {
   EXPECT_NE(m.error().to_string().find("blk0"), std::string::npos) << m.error().to_string();
 }
 
+
+TEST_F(MicroVmTest, ChardevsReportTheSerialBackend) {
+  use_kernel(kI8042Reset);
+  config::ChardevConfig c;
+  c.id = "charserial0";
+  c.backend = config::PtyBackend{};
+  cfg_.chardevs.push_back(c);
+  cfg_.serial = config::SerialConfig{"charserial0"};
+  auto m = Machine::create(cfg_, *loop_);
+  ASSERT_TRUE(m) << m.error().to_string();
+  auto chardevs = (*m)->chardevs();
+  ASSERT_EQ(chardevs.size(), 1u);
+  EXPECT_EQ(chardevs[0].id, "charserial0");
+  EXPECT_EQ(chardevs[0].description.rfind("pty:/dev/pts/", 0), 0u) << chardevs[0].description;
+}
+
 }  // namespace
 }  // namespace stratovirt::machine
