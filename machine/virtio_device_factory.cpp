@@ -22,10 +22,10 @@ Result<std::unique_ptr<virtio::VirtioDevice>> make_block(const config::DeviceCon
                                                          const VirtioDeviceContext& ctx) {
   const config::DriveConfig* drive = ctx.vm->find_drive(blk.drive);
   if (drive == nullptr) {
-    return errorf(ErrorCode::kNotFound, "{}: drive '{}' not found", dev.id, blk.drive);
+    return errorf(ErrorCode::kNotFound, "drive '{}' not found", blk.drive);
   }
   auto made = virtio::BlockDevice::create(*drive, dev, *ctx.clock);
-  if (!made) return std::unexpected(made.error().with_context(dev.id));
+  if (!made) return std::unexpected(made.error());
   return std::unique_ptr<virtio::VirtioDevice>(std::move(*made));
 }
 
@@ -35,10 +35,10 @@ Result<std::unique_ptr<virtio::VirtioDevice>> make_rng(const config::DeviceConfi
   const config::ObjectConfig* obj = ctx.vm->find_object(rng.rng);
   const auto* source = obj != nullptr ? std::get_if<config::RngRandomObject>(obj) : nullptr;
   if (source == nullptr) {
-    return errorf(ErrorCode::kNotFound, "{}: rng-random object '{}' not found", dev.id, rng.rng);
+    return errorf(ErrorCode::kNotFound, "rng-random object '{}' not found", rng.rng);
   }
   auto made = virtio::RngDevice::create(*source, dev, *ctx.clock);
-  if (!made) return std::unexpected(made.error().with_context(dev.id));
+  if (!made) return std::unexpected(made.error());
   return std::unique_ptr<virtio::VirtioDevice>(std::move(*made));
 }
 
@@ -63,7 +63,7 @@ bool ram_on_hugetlbfs(const config::VmConfig& vm) {
 Result<std::unique_ptr<virtio::VirtioDevice>> make_balloon(const config::DeviceConfig& dev,
                                                            const VirtioDeviceContext& ctx) {
   if (ctx.memory == nullptr) {
-    return errorf(ErrorCode::kInternal, "{}: no guest memory for the balloon", dev.id);
+    return errorf(ErrorCode::kInternal, "no guest memory for the balloon");
   }
   auto made = virtio::BalloonDevice::create(dev, *ctx.memory, ram_on_hugetlbfs(*ctx.vm));
   if (!made) return std::unexpected(made.error());
@@ -99,7 +99,7 @@ Result<std::unique_ptr<virtio::VirtioDevice>> make_serial(const config::DeviceCo
     ports.push_back(std::move(p));
   }
   auto made = virtio::ConsoleDevice::create(dev, std::move(ports));
-  if (!made) return std::unexpected(made.error().with_context(dev.id));
+  if (!made) return std::unexpected(made.error());
   return std::unique_ptr<virtio::VirtioDevice>(std::move(*made));
 }
 
@@ -126,7 +126,7 @@ Result<std::unique_ptr<virtio::VirtioDevice>> make_virtio_device(
   if (std::holds_alternative<config::VirtioBalloonDevice>(dev.spec)) {
     return make_balloon(dev, ctx);
   }
-  return errorf(ErrorCode::kNotSupported, "{}: {} is not implemented on virtio-mmio yet", dev.id,
+  return errorf(ErrorCode::kNotSupported, "{} is not implemented on virtio-mmio yet",
                 dev.driver);
 }
 

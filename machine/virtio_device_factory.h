@@ -7,7 +7,7 @@
 // virtio::VirtioDevice, opening its host resources (image file, rng source, chardevs).
 // Used by every machine that has virtio-mmio slots (MicroVm on KVM, the `-accel test`
 // machine). Main thread, at realize time only.
-// Failure: the open/lock error of the host resource, with the device id as context;
+// Failure: the open/lock error of the host resource (VirtioMmioSet adds "-device <id>");
 // kNotSupported for a virtio-mmio driver that has no model yet, and for a balloon over
 // hugepage-backed RAM.
 #pragma once
