@@ -71,6 +71,30 @@ static int write_all(int fd, const char *p, size_t n)
     return 0;
 }
 
+/* Connects to the unix stream socket `path`, retrying every 10 ms until `deadline` (ms of
+ * now_ms()). Returns the fd, or -2 (path too long) / -1 (gave up), having said why. */
+static int connect_unix_retry(const char *path, double deadline)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof(sa.sun_path)) {
+        fprintf(stderr, "svhelper: socket path too long\n");
+        return -2;
+    }
+    strcpy(sa.sun_path, path);
+    for (;;) {
+        int s = socket(AF_UNIX, SOCK_STREAM, 0);
+        if (s >= 0 && connect(s, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+            return s;
+        if (s >= 0)
+            close(s);
+        if (now_ms() > deadline) {
+            fprintf(stderr, "svhelper: cannot connect to %s\n", path);
+            return -1;
+        }
+        usleep(10000);
+    }
+}
+
 static int sockread(int argc, char **argv)
 {
     if (argc < 4) {
@@ -78,30 +102,14 @@ static int sockread(int argc, char **argv)
         return 2;
     }
     double deadline = now_ms() + 1000.0 * (argc > 4 ? atof(argv[4]) : 30.0);
-    struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    if (strlen(argv[2]) >= sizeof(sa.sun_path)) {
-        fprintf(stderr, "svhelper: socket path too long\n");
-        return 2;
-    }
-    strcpy(sa.sun_path, argv[2]);
     int out = open(argv[3], O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (out < 0) {
         perror(argv[3]);
         return 2;
     }
-    int s;
-    for (;;) {
-        s = socket(AF_UNIX, SOCK_STREAM, 0);
-        if (s >= 0 && connect(s, (struct sockaddr *)&sa, sizeof(sa)) == 0)
-            break;
-        if (s >= 0)
-            close(s);
-        if (now_ms() > deadline) {
-            fprintf(stderr, "svhelper: cannot connect to %s\n", argv[2]);
-            return 1;
-        }
-        usleep(10000);
-    }
+    int s = connect_unix_retry(argv[2], deadline);
+    if (s < 0)
+        return -s;
     char buf[4096];
     ssize_t n;
     while ((n = read(s, buf, sizeof(buf))) != 0) {
@@ -313,26 +321,9 @@ static int qmp(int argc, char **argv)
         fprintf(stderr, "usage: svhelper qmp PATH [JSON_COMMAND...]\n");
         return 2;
     }
-    struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    if (strlen(argv[2]) >= sizeof(sa.sun_path)) {
-        fprintf(stderr, "svhelper: socket path too long\n");
-        return 2;
-    }
-    strcpy(sa.sun_path, argv[2]);
-    double deadline = now_ms() + 10000.0;
-    int s;
-    for (;;) {
-        s = socket(AF_UNIX, SOCK_STREAM, 0);
-        if (s >= 0 && connect(s, (struct sockaddr *)&sa, sizeof(sa)) == 0)
-            break;
-        if (s >= 0)
-            close(s);
-        if (now_ms() > deadline) {
-            fprintf(stderr, "svhelper: cannot connect to %s\n", argv[2]);
-            return 1;
-        }
-        usleep(10000);
-    }
+    int s = connect_unix_retry(argv[2], now_ms() + 10000.0);
+    if (s < 0)
+        return -s;
     char line[65536];
     if (!read_line(s, line, sizeof(line), now_ms() + 5000.0)) {
         fprintf(stderr, "svhelper: no QMP greeting\n");
