@@ -60,6 +60,26 @@ class MicroVmTest : public ::testing::Test {
     cfg_.chardevs.push_back(c);
     cfg_.serial = config::SerialConfig{"ser"};
   }
+  // A 1 MiB raw image as drive d0 behind virtio-blk-device blk0 with iothread=`iothread`.
+  void add_virtio_blk(const std::string& iothread) {
+    std::string image = dir_ + "/disk.img";
+    std::ofstream(image).put('\0');
+    ASSERT_EQ(::truncate(image.c_str(), 1 << 20), 0);
+    config::DriveConfig drive;
+    drive.id = "d0";
+    drive.file = image;
+    drive.direct = false;
+    cfg_.drives.push_back(drive);
+    config::DeviceConfig dev;
+    dev.driver = "virtio-blk-device";
+    dev.id = "blk0";
+    dev.transport = config::Transport::kMmio;
+    config::VirtioBlkDevice blk;
+    blk.drive = "d0";
+    blk.iothread = iothread;
+    dev.spec = blk;
+    cfg_.devices.push_back(dev);
+  }
   std::string serial_text() {
     std::ifstream in(dir_ + "/serial.txt");
     std::stringstream ss;
@@ -254,24 +274,8 @@ const std::vector<uint8_t> kProbeVirtioBlk = {
 TEST_F(MicroVmTest, VirtioBlkWindowAnsweredOnMmio) {
   use_kernel(kProbeVirtioBlk);
   use_serial_file();
-  std::string image = dir_ + "/disk.img";
-  std::ofstream(image).put('\0');
-  ASSERT_EQ(::truncate(image.c_str(), 1 << 20), 0);
-  config::DriveConfig drive;
-  drive.id = "d0";
-  drive.file = image;
-  drive.direct = false;
-  cfg_.drives.push_back(drive);
   cfg_.objects.push_back(config::IothreadObject{"io0"});
-  config::DeviceConfig dev;
-  dev.driver = "virtio-blk-device";
-  dev.id = "blk0";
-  dev.transport = config::Transport::kMmio;
-  config::VirtioBlkDevice blk;
-  blk.drive = "d0";
-  blk.iothread = "io0";
-  dev.spec = blk;
-  cfg_.devices.push_back(dev);
+  add_virtio_blk("io0");
   auto ev = run();
   ASSERT_TRUE(ev) << "machine did not shut down";
   EXPECT_EQ(ev->reason, ShutdownReason::kGuestReset);
@@ -285,22 +289,7 @@ TEST_F(MicroVmTest, VirtioBlkWindowAnsweredOnMmio) {
 
 TEST_F(MicroVmTest, VirtioDeviceWithUnknownIothreadRefused) {
   use_kernel(kI8042Reset);
-  std::string image = dir_ + "/disk.img";
-  std::ofstream(image).put('\0');
-  config::DriveConfig drive;
-  drive.id = "d0";
-  drive.file = image;
-  drive.direct = false;
-  cfg_.drives.push_back(drive);
-  config::DeviceConfig dev;
-  dev.driver = "virtio-blk-device";
-  dev.id = "blk0";
-  dev.transport = config::Transport::kMmio;
-  config::VirtioBlkDevice blk;
-  blk.drive = "d0";
-  blk.iothread = "nope";
-  dev.spec = blk;
-  cfg_.devices.push_back(dev);
+  add_virtio_blk("nope");
   auto m = Machine::create(cfg_, *loop_);
   ASSERT_FALSE(m);
   EXPECT_NE(m.error().to_string().find("iothread 'nope'"), std::string::npos) << m.error().to_string();
