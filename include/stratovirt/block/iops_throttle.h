@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MulanPSL-2.0
 //
-// IopsThrottle: throttling.iops-total as a token bucket over an injected Clock.
+// IopsThrottle: throttling.iops-total as a TokenBucket (iops per second) over an injected Clock.
 //
 // Holds at most `iops` tokens (one second's worth), refilled continuously at `iops` per
 // second; each request takes one. try_acquire() says whether a request may start now;
@@ -12,6 +12,7 @@
 #include <cstdint>
 
 #include "stratovirt/base/clock.h"
+#include "stratovirt/base/token_bucket.h"
 
 namespace stratovirt::block {
 
@@ -20,16 +21,11 @@ class IopsThrottle {
   IopsThrottle(uint64_t iops, const Clock& clock);
   bool try_acquire();
   // Time at which one token will be available.
-  [[nodiscard]] std::chrono::nanoseconds next_ready() const;
+  [[nodiscard]] std::chrono::nanoseconds next_ready();
 
  private:
-  void refill();
-
-  uint64_t iops_;
   const Clock& clock_;
-  // Tokens scaled by 1e9 (token-nanoseconds) so refills are exact integers.
-  uint64_t credit_;
-  std::chrono::nanoseconds last_;
+  TokenBucket bucket_;  // iops tokens per second
 };
 
 }  // namespace stratovirt::block

@@ -13,8 +13,8 @@
 
 #include "stratovirt/base/logging.h"
 #include "stratovirt/base/rate_limiter.h"
+#include "stratovirt/base/token_bucket.h"
 #include "stratovirt/base/unique_fd.h"
-#include "virtio/device/rng/byte_bucket.h"
 
 namespace stratovirt::virtio {
 
@@ -33,7 +33,7 @@ struct RngDevice::Core {
   std::string path;
   UniqueFd fd;
   uint16_t queue_size = config::kDefaultQueueSize;
-  std::optional<ByteBucket> bucket;
+  std::optional<TokenBucket> bucket;  // max-bytes per period
   EventLoop* loop = nullptr;
   std::weak_ptr<Core> self;
 
