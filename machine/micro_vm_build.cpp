@@ -10,6 +10,7 @@
 #include "devices/legacy/serial.h"
 #include "devices/legacy/system_control_port.h"
 #include "machine/micro_vm.h"
+#include "machine/microvm_ram.h"
 #include "machine/x86_64/boot/boot_layout.h"
 #include "machine/x86_64/boot/linux_loader.h"
 #include "machine/x86_64/boot/mp_table.h"
@@ -17,7 +18,6 @@
 #include "stratovirt/base/clock.h"
 #include "stratovirt/base/logging.h"
 #include "stratovirt/hypervisor/cpuid.h"
-#include "stratovirt/memory/host_memory.h"
 
 namespace stratovirt::machine {
 namespace {
@@ -44,25 +44,7 @@ Result<void> MicroVm::realize(const config::VmConfig& cfg, const hypervisor::Kvm
 }
 
 Result<void> MicroVm::realize_memory(const config::VmConfig& cfg) {
-  memory::HostMemoryOptions opts = memory::host_memory_options(cfg.memory, cfg.machine);
-  if (cfg.machine.memory_backend) {
-    const auto& obj =
-        std::get<config::MemoryBackendObject>(*cfg.find_object(*cfg.machine.memory_backend));
-    opts = memory::host_memory_options(obj);
-    if (obj.size != cfg.memory.size) {
-      return errorf(ErrorCode::kInvalidArgument,
-                    "memory backend {} has {} bytes but -m asks for {}", obj.id, obj.size,
-                    cfg.memory.size);
-    }
-  }
-  auto backing = memory::allocate_host_memory(opts);
-  if (!backing) {
-    return std::unexpected(
-        backing.error().with_context(fmt::format("guest memory of {} MiB", opts.size >> 20)));
-  }
-  auto shared = std::make_shared<memory::MmapRegion>(std::move(*backing));
-  auto ranges = memory::microvm_ram_ranges(opts.size);
-  SV_RETURN_IF_ERROR(memory_.add_ranges(shared, ranges));
+  SV_RETURN_IF_ERROR(add_microvm_ram(cfg, memory_));
   uint32_t slot = 0;
   for (const auto& r : memory_.regions()) {
     SV_RETURN_IF_ERROR(vm_.set_memory_region(slot++, r.guest_addr, r.size, r.host));

@@ -6,9 +6,9 @@
 
 #include "devices/chardev/char_backends.h"
 #include "devices/legacy/serial.h"
+#include "machine/microvm_ram.h"
 #include "machine/virtio_mmio_set.h"
 #include "stratovirt/base/logging.h"
-#include "stratovirt/memory/host_memory.h"
 
 namespace stratovirt::machine {
 namespace {
@@ -84,19 +84,7 @@ Result<void> TestMachine::realize(const config::VmConfig& cfg) {
 }
 
 Result<void> TestMachine::realize_memory(const config::VmConfig& cfg) {
-  memory::HostMemoryOptions opts = memory::host_memory_options(cfg.memory, cfg.machine);
-  if (cfg.machine.memory_backend) {
-    opts = memory::host_memory_options(
-        std::get<config::MemoryBackendObject>(*cfg.find_object(*cfg.machine.memory_backend)));
-  }
-  auto backing = memory::allocate_host_memory(opts);
-  if (!backing) {
-    return std::unexpected(
-        backing.error().with_context(fmt::format("guest memory of {} MiB", opts.size >> 20)));
-  }
-  auto shared = std::make_shared<memory::MmapRegion>(std::move(*backing));
-  auto ranges = memory::microvm_ram_ranges(opts.size);
-  return memory_.add_ranges(shared, ranges);
+  return add_microvm_ram(cfg, memory_);
 }
 
 Result<void> TestMachine::realize_serial(const config::VmConfig& cfg) {
